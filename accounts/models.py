@@ -1,0 +1,356 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from core.models import VersionedModel
+from teams.visibility import VisibleQuerySet
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def ltp_below_threshold_q() -> Q:
+    """Accounts whose long-term potential is below their segment's minimum (settings)."""
+    minimum = settings.LTP_MINIMUM
+    return Q(segment=Account.Segment.MATURE, ltp__lt=minimum["mature"]) | Q(
+        segment=Account.Segment.EMERGING, ltp__lt=minimum["emerging"]
+    )
+
+
+class AccountQuerySet(VisibleQuerySet):
+    def below_ltp(self):
+        return self.filter(ltp_below_threshold_q())
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Account(VersionedModel):
+    class Segment(models.TextChoices):
+        MATURE = "mature", "Mature"
+        EMERGING = "emerging", "Emerging"
+
+    visibility_account_path = ""
+
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The account's id in your other systems (ERP, licensing portal).",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="downstream",
+        help_text="The HQ or multinational this account is downstream of.",
+    )
+    segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.MATURE)
+    ltp = models.DecimalField(
+        "long-term potential",
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=(
+            "Long-term potential (LTP): the annual revenue this account could reach. "
+            "Minimum 1,000,000 for mature and 500,000 for emerging accounts."
+        ),
+    )
+    industry = models.CharField(max_length=100, blank=True, help_text="e.g. Banking, Telecoms")
+    sector = models.CharField(
+        max_length=60, blank=True, help_text="e.g. Commercial, Public, Academic"
+    )
+    territory = models.CharField(max_length=120, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_accounts",
+        help_text="The account manager who owns the account.",
+    )
+    is_active = models.BooleanField(default=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ltp__gte=0), name="account_ltp_gte_0"),
+        ]
+        indexes = [models.Index(fields=["owner", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ltp_minimum(self) -> int:
+        return settings.LTP_MINIMUM[self.segment]
+
+    @property
+    def below_ltp_threshold(self) -> bool:
+        return self.ltp is not None and self.ltp < self.ltp_minimum
+
+    def clean(self) -> None:
+        if self.external_id == "":
+            self.external_id = None
+        errors = {}
+        if self.owner_id and self.owner.role != "am":
+            errors["owner"] = "The owner must be an account manager."
+        if self.parent_id:
+            seen = {self.pk} if self.pk else set()
+            node = self.parent
+            while node is not None:
+                if node.pk in seen:
+                    errors["parent"] = "An account cannot be downstream of itself."
+                    break
+                seen.add(node.pk)
+                node = node.parent
+        if errors:
+            raise ValidationError(errors)
+
+
+class AccountTeamMember(VersionedModel):
+    """The virtual team around an account ("Internal Following")."""
+
+    class Role(models.TextChoices):
+        ATS = "ats", "Account technology strategist"
+        SSP = "ssp", "Solution specialist"
+        SE = "se", "Solution engineer"
+        TAM = "tam", "Technical account manager"
+        RBM = "rbm", "Regional business manager"
+        PAM = "pam", "Partner account manager"
+        DOWNSTREAM_AM = "downstream_am", "Downstream AM"
+        INDUSTRY = "industry", "Industry team"
+        SERVICES = "services", "Services"
+        MARKETING = "marketing", "Marketing"
+        PARTNER = "partner", "Partner"
+        OTHER = "other", "Other"
+
+    visibility_account_path = "account"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="account_memberships",
+        help_text="A Keyplan user; members on the team see the account.",
+    )
+    name = models.CharField(
+        max_length=120, blank=True, help_text="Or a named person without a Keyplan login."
+    )
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    notes = models.CharField(max_length=255, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(name=""), name="atm_user_or_name"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "user", "role"],
+                condition=Q(user__isnull=False),
+                name="atm_unique_user_role",
+                violation_error_message="This person already has this role on the account team.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()})"
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id:
+            return str(self.user)
+        return self.name
+
+    def clean(self) -> None:
+        if not self.user_id and not self.name.strip():
+            raise ValidationError({"name": "Choose a user or give the person's name."})
+
+
+class AgreementQuerySet(VisibleQuerySet):
+    def with_renewal_facts(self):
+        """Annotate what renewal status needs, so a list costs one query."""
+        return self.annotate(
+            has_successor=Exists(Agreement.objects.filter(renews=OuterRef("pk")))
+        )
+
+
+class Agreement(VersionedModel):
+    class Kind(models.TextChoices):
+        EA = "EA", "Enterprise Agreement"
+        SA = "SA", "Software Assurance"
+        MPSA = "MPSA", "Microsoft Products and Services Agreement"
+        CSP = "CSP", "Cloud Solution Provider"
+        OTHER = "OTHER", "Other"
+
+    class RenewalStatus(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DUE = "due", "Due for renewal"
+        RENEWED = "renewed", "Renewed"
+        LAPSED = "lapsed", "Lapsed"
+
+    visibility_account_path = "account"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="agreements")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.EA)
+    number = models.CharField(max_length=60, help_text="The agreement number.")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    annual_value = models.DecimalField(
+        **MONEY, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    renews = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successors",
+        help_text="The agreement this one succeeds.",
+    )
+
+    history = HistoricalRecords()
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["end_date", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "number"],
+                name="agreement_unique_kind_number",
+                violation_error_message="An agreement of this kind with this number exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="agreement_end_after_start",
+                violation_error_message="The end date must be on or after the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__gte=0), name="agreement_value_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date must be on or after the start date."
+        if self.renews_id:
+            if self.pk and self.renews_id == self.pk:
+                errors["renews"] = "An agreement cannot renew itself."
+            elif self.account_id and self.renews.account_id != self.account_id:
+                errors["renews"] = "The agreement it renews must belong to the same account."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_renewed(self) -> bool:
+        # TODO(opportunities): a won renewal opportunity pointing here also renews it.
+        if hasattr(self, "has_successor"):
+            return self.has_successor
+        return self.successors.exists()
+
+    def renewal_status_on(self, today: datetime.date) -> str:
+        if self.is_renewed:
+            return self.RenewalStatus.RENEWED
+        if self.end_date < today:
+            return self.RenewalStatus.LAPSED
+        if (self.end_date - today).days <= settings.AGREEMENT_DUE_DAYS:
+            return self.RenewalStatus.DUE
+        return self.RenewalStatus.ACTIVE
+
+    @property
+    def renewal_status(self) -> str:
+        return self.renewal_status_on(timezone.localdate())
+
+    @property
+    def days_to_expiry(self) -> int:
+        return (self.end_date - timezone.localdate()).days
+
+
+class RevenueRecord(VersionedModel):
+    """Customer addressable revenue (AR) ledger: one amount per account, month and source."""
+
+    visibility_account_path = "account"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="revenue")
+    period = models.DateField(help_text="The first day of the month.")
+    amount = models.DecimalField(**MONEY)
+    source = models.CharField(max_length=60, default="manual")
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period", "account_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period", "source"],
+                name="revenue_unique_account_period_source",
+                violation_error_message=(
+                    "A revenue record for this account, month and source exists."
+                ),
+            )
+        ]
+        indexes = [models.Index(fields=["account", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.period:%Y-%m} {self.amount}"
+
+    def clean(self) -> None:
+        if self.period and self.period.day != 1:
+            raise ValidationError(
+                {"period": "The period must be the first day of a month (e.g. 2026-07-01)."}
+            )
+
+
+class ProductDeployment(VersionedModel):
+    """Is the customer current on the installation and use of what they bought?"""
+
+    visibility_account_path = "account"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="deployments")
+    product = models.CharField(max_length=120)
+    licensed_seats = models.PositiveIntegerField(default=0)
+    active_seats = models.PositiveIntegerField(default=0)
+    is_current_version = models.BooleanField(default=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "product"],
+                name="deployment_unique_account_product",
+                violation_error_message="This product is already listed for the account.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} at {self.account}"
+
+    @property
+    def adoption(self) -> Decimal | None:
+        """active / licensed as a fraction; None when nothing is licensed."""
+        if not self.licensed_seats:
+            return None
+        return (Decimal(self.active_seats) / Decimal(self.licensed_seats)).quantize(
+            Decimal("0.000001")
+        )

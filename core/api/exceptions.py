@@ -1,0 +1,45 @@
+"""One exception handler: domain errors become clear 400/403/409 answers, never a 500."""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import PermissionDeniedError, StaleVersionError
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "If-Match does not match the current ETag: the object changed. Reload it."
+    default_code = "precondition_failed"
+
+
+def validation_error_body(error: DjangoValidationError) -> dict:
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if key == NON_FIELD_ERRORS else key): messages
+            for key, messages in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, StaleVersionError):
+        return Response(
+            {"detail": str(exc), "version": [str(exc)], "current_version": exc.current_version},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, PermissionDeniedError):
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, ProtectedError):
+        names = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+        return Response(
+            {"detail": f"Still referenced by {', '.join(names)}; remove those first."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)

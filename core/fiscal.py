@@ -1,0 +1,33 @@
+"""Fiscal years: FY N runs from the 1st of FISCAL_YEAR_START_MONTH in N-1 (N if January)."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def _start_month() -> int:
+    return settings.FISCAL_YEAR_START_MONTH
+
+
+def fiscal_year_of(day: datetime.date) -> int:
+    start = _start_month()
+    if start == 1:
+        return day.year
+    return day.year + 1 if day.month >= start else day.year
+
+
+def fiscal_year_bounds(fy: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of fiscal year `fy`."""
+    start = _start_month()
+    first = datetime.date(fy if start == 1 else fy - 1, start, 1)
+    next_first = datetime.date(first.year + 1, first.month, 1)
+    return first, next_first - datetime.timedelta(days=1)
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_of(timezone.localdate())
+
+
+def fiscal_year_label(fy: int) -> str:
+    return f"FY{fy}"

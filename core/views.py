@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .context_processors import FISCAL_YEAR_SESSION_KEY
+from .fiscal import current_fiscal_year
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness for load balancers: the database must answer; Redis is reported when set."""
+    body = {"status": "ok", "database": "ok"}
+    code = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        body.update(status="error", database=f"error: {exc.__class__.__name__}")
+        code = 503
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            body["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            body.update(status="error", redis=f"error: {exc.__class__.__name__}")
+            code = 503
+    else:
+        body["redis"] = "not configured (tasks run in-process)"
+    return JsonResponse(body, status=code)
+
+
+@login_required
+@require_GET
+def set_fiscal_year(request):
+    """The top bar's fiscal-year switcher: remember the choice in the session."""
+    current = current_fiscal_year()
+    try:
+        fy = int(request.GET.get("fy", current))
+    except ValueError:
+        fy = current
+    if current - 10 <= fy <= current + 2:
+        request.session[FISCAL_YEAR_SESSION_KEY] = fy
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return redirect(target)

@@ -1,0 +1,42 @@
+"""Reads for people, teams and quotas, scoped by the visibility rule."""
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from .models import Quota, Team, User
+from .visibility import owner_visibility_q, team_visibility_q, user_visibility_q
+
+
+def user_list(*, user: User) -> QuerySet[User]:
+    return User.objects.filter(user_visibility_q(user)).select_related("team")
+
+
+def team_list(*, user: User) -> QuerySet[Team]:
+    return Team.objects.filter(team_visibility_q(user)).select_related("manager")
+
+
+def quota_list(*, user: User) -> QuerySet[Quota]:
+    return Quota.objects.filter(owner_visibility_q(user, "user")).select_related("user")
+
+
+def assignable_owners(*, user: User) -> QuerySet[User]:
+    """The AMs `user` may make the owner of an account."""
+    ams = User.objects.filter(role=User.Role.AM, is_active=True)
+    if user.is_ops:
+        return ams
+    if user.is_manager:
+        return ams.filter(team__manager=user)
+    return ams.filter(pk=user.pk)
+
+
+def am_account_load(*, user_ids=None) -> dict[int, int]:
+    """Active accounts owned per AM, for the capacity flag."""
+    qs = User.objects.filter(role=User.Role.AM)
+    if user_ids is not None:
+        qs = qs.filter(pk__in=user_ids)
+    rows = qs.annotate(n=Count("owned_accounts", filter=Q(owned_accounts__is_active=True)))
+    return {row.pk: row.n for row in rows}
+
+
+def is_over_capacity(load: int) -> bool:
+    return load > settings.AM_ACCOUNT_CAPACITY

@@ -1,0 +1,66 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    AccountFactory,
+    ManagerFactory,
+    OpsFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(manager=ManagerFactory(username="manager"))
+
+
+@pytest.fixture
+def manager(team):
+    return team.manager
+
+
+@pytest.fixture
+def am(team):
+    return UserFactory(username="am", team=team)
+
+
+@pytest.fixture
+def other_am(db):
+    """An AM in another team, with another manager."""
+    other_team = TeamFactory(manager=ManagerFactory(username="othermanager"))
+    return UserFactory(username="otheram", team=other_team)
+
+
+@pytest.fixture
+def ops(db):
+    return OpsFactory(username="ops")
+
+
+@pytest.fixture
+def account(am):
+    return AccountFactory(owner=am, name="Zenith Example Bank")
+
+
+@pytest.fixture
+def other_account(other_am):
+    return AccountFactory(owner=other_am, name="Other Telecom Ltd")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """api_as(user) -> an APIClient authenticated with that user's token."""
+    from rest_framework.authtoken.models import Token
+
+    def login(user):
+        token, _ = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return login

@@ -1,0 +1,109 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from teams.models import Quota, Team, User
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = User.Role.AM
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create and results:
+            instance.save(update_fields=["password"])
+
+
+class ManagerFactory(UserFactory):
+    role = User.Role.MANAGER
+
+
+class OpsFactory(UserFactory):
+    role = User.Role.OPS
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Lagos Corporate {n}")
+    territory = "Lagos Corporate West"
+    manager = factory.SubFactory(ManagerFactory)
+
+
+class QuotaFactory(DjangoModelFactory):
+    class Meta:
+        model = Quota
+
+    user = factory.SubFactory(UserFactory)
+    fiscal_year = 2027
+    amount = Decimal("2000000.00")
+
+
+class AccountFactory(DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Customer {n} Plc")
+    segment = Account.Segment.MATURE
+    ltp = Decimal("1500000.00")
+    industry = "Banking"
+    sector = "Commercial"
+    territory = "Lagos Corporate West"
+    owner = factory.SubFactory(UserFactory)
+
+
+class AccountTeamMemberFactory(DjangoModelFactory):
+    class Meta:
+        model = AccountTeamMember
+
+    account = factory.SubFactory(AccountFactory)
+    user = factory.SubFactory(UserFactory)
+    role = AccountTeamMember.Role.SSP
+
+
+class AgreementFactory(DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    account = factory.SubFactory(AccountFactory)
+    kind = Agreement.Kind.EA
+    number = factory.Sequence(lambda n: f"EA-{10000 + n}")
+    start_date = datetime.date(2024, 7, 1)
+    end_date = datetime.date(2027, 6, 30)
+    annual_value = Decimal("450000.00")
+
+
+class RevenueRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = RevenueRecord
+
+    account = factory.SubFactory(AccountFactory)
+    period = datetime.date(2026, 7, 1)
+    amount = Decimal("100000.00")
+    source = "manual"
+
+
+class ProductDeploymentFactory(DjangoModelFactory):
+    class Meta:
+        model = ProductDeployment
+
+    account = factory.SubFactory(AccountFactory)
+    product = factory.Sequence(lambda n: f"Product {n}")
+    licensed_seats = 1000
+    active_seats = 750
+    is_current_version = True
