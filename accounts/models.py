@@ -186,9 +186,7 @@ class AccountTeamMember(VersionedModel):
 class AgreementQuerySet(VisibleQuerySet):
     def with_renewal_facts(self):
         """Annotate what renewal status needs, so a list costs one query."""
-        return self.annotate(
-            has_successor=Exists(Agreement.objects.filter(renews=OuterRef("pk")))
-        )
+        return self.annotate(has_successor=Exists(Agreement.objects.filter(renews=OuterRef("pk"))))
 
 
 class Agreement(VersionedModel):
@@ -240,9 +238,7 @@ class Agreement(VersionedModel):
                 name="agreement_end_after_start",
                 violation_error_message="The end date must be on or after the start date.",
             ),
-            models.CheckConstraint(
-                condition=Q(annual_value__gte=0), name="agreement_value_gte_0"
-            ),
+            models.CheckConstraint(condition=Q(annual_value__gte=0), name="agreement_value_gte_0"),
         ]
 
     def __str__(self) -> str:

@@ -88,8 +88,8 @@ def account_filter_options(*, user: User) -> dict[str, list[str]]:
 
 def account_get(*, user: User, pk: int) -> Account:
     """One visible account, or Account.DoesNotExist (pages and API answer 404)."""
-    return Account.objects.visible_to(user).select_related("owner", "parent", "owner__team").get(
-        pk=pk
+    return (
+        Account.objects.visible_to(user).select_related("owner", "parent", "owner__team").get(pk=pk)
     )
 
 
@@ -106,8 +106,8 @@ def agreement_list(*, user: User) -> QuerySet[Agreement]:
 
 
 def account_agreements(*, account: Account) -> QuerySet[Agreement]:
-    return account.agreements.with_renewal_facts().select_related("renews").order_by(
-        "-end_date", "pk"
+    return (
+        account.agreements.with_renewal_facts().select_related("renews").order_by("-end_date", "pk")
     )
 
 
@@ -157,3 +157,22 @@ def agreements_due(*, user: User, today: datetime.date, days: int) -> QuerySet[A
 def account_counts(*, user: User) -> dict[str, int]:
     qs = Account.objects.visible_to(user).filter(is_active=True)
     return qs.aggregate(total=Count("pk"), below_ltp=Count("pk", filter=ltp_below_threshold_q()))
+
+
+def account_deployments(*, account: Account) -> QuerySet[ProductDeployment]:
+    return account.deployments.order_by("product", "pk")
+
+
+def account_visible_parent(*, user: User, account: Account) -> Account | None:
+    """The account's parent when `user` may see it, else None (never leak its name)."""
+    if not account.parent_id:
+        return None
+    return Account.objects.visible_to(user).filter(pk=account.parent_id).first()
+
+
+def account_parent_choices(*, user: User, account: Account | None = None) -> QuerySet[Account]:
+    """Accounts `user` may pick as a parent: the visible ones, never the account itself."""
+    qs = Account.objects.visible_to(user).order_by("name", "pk")
+    if account is not None and account.pk:
+        qs = qs.exclude(pk=account.pk)
+    return qs

@@ -20,7 +20,9 @@ from .models import Account, AccountTeamMember, Agreement, ProductDeployment, Re
 def _check_owner(actor: User, owner: User | None) -> None:
     if owner is not None and not assignable_owners(user=actor).filter(pk=owner.pk).exists():
         if actor.is_am:
-            raise ValidationError({"owner": "You can only own accounts yourself; ask your manager."})
+            raise ValidationError(
+                {"owner": "You can only own accounts yourself; ask your manager."}
+            )
         raise ValidationError({"owner": "Choose an active account manager from your team."})
 
 
@@ -111,9 +113,7 @@ def deployment_update(
     data: dict[str, Any],
     expected_version: int | None = None,
 ) -> ProductDeployment:
-    deployment, _ = model_update(
-        instance=deployment, data=data, expected_version=expected_version
-    )
+    deployment, _ = model_update(instance=deployment, data=data, expected_version=expected_version)
     return deployment
 
 

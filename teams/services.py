@@ -28,6 +28,12 @@ def user_create(*, actor: User, password: str | None = None, **data: Any) -> Use
         raise ValidationError({name: "Unknown field." for name in unknown})
     user = User(**data)
     if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -50,9 +56,7 @@ def user_update(
 @transaction.atomic
 def team_create(*, actor: User, name: str, territory: str, manager: User | None = None) -> Team:
     _require_ops(actor, "create teams")
-    return model_create(
-        model=Team, data={"name": name, "territory": territory, "manager": manager}
-    )
+    return model_create(model=Team, data={"name": name, "territory": territory, "manager": manager})
 
 
 @transaction.atomic
@@ -100,3 +104,23 @@ def quota_update(
         _check_quota_writer(actor, data["user"])
     quota, _ = model_update(instance=quota, data=data, expected_version=expected_version)
     return quota
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user: User, password: str) -> User:
+    _require_ops(actor, "set passwords")
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def quota_delete(*, actor: User, quota: Quota) -> None:
+    _check_quota_writer(actor, quota.user)
+    quota.delete()

@@ -18,6 +18,10 @@ class SyncCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
+    def get_ordering(self, request, queryset, view):
+        # Always (updated_at, id), whatever ordering the view offers for plain lists.
+        return self.ordering
+
 
 class KeyplanPagination(PageNumberPagination):
     page_size_query_param = "page_size"

@@ -1,0 +1,278 @@
+"""The contract points of api.md that every resource shares."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Account, Agreement, RevenueRecord
+from core.models import IdempotencyRecord
+from tests.factories import AccountFactory, AgreementFactory, RevenueRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_access_is_refused(account):
+    response = APIClient().get("/api/v1/accounts/")
+    assert response.status_code == 401
+
+
+def test_token_auth_lists_visible_accounts(api_as, am, account, other_account):
+    response = api_as(am).get("/api/v1/accounts/")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"next", "previous", "results"}
+    assert [row["name"] for row in body["results"]] == ["Zenith Example Bank"]
+    row = body["results"][0]
+    assert row["owner"] == "am"
+    assert row["ltp"] == "1500000.00"
+    assert row["below_ltp_threshold"] is False
+    assert row["version"] == 1
+    assert {"id", "created_at", "updated_at"} <= set(row)
+
+
+def test_session_auth_needs_csrf_for_writes(am, account):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(am)
+    assert client.get(f"/api/v1/accounts/{account.pk}/").status_code == 200
+    response = client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "X"}, format="json")
+    assert response.status_code == 403
+    account.refresh_from_db()
+    assert account.name == "Zenith Example Bank"
+
+
+def test_page_size_is_capped_at_1000(api_as, am):
+    AccountFactory.create_batch(3, owner=am)
+    response = api_as(am).get("/api/v1/accounts/?page_size=2")
+    body = response.json()
+    assert len(body["results"]) == 2
+    assert body["next"] is not None
+    assert body["count"] == 3
+    response = api_as(am).get("/api/v1/accounts/?page_size=5000")
+    assert len(response.json()["results"]) == 3
+
+
+def test_updated_since_pages_by_cursor_without_skips_or_repeats(api_as, am):
+    accounts = AccountFactory.create_batch(7, owner=am)
+    same_time = timezone.now() - datetime.timedelta(hours=1)
+    # Several rows with one identical updated_at: the cursor must not lose any of them.
+    Account.objects.filter(pk__in=[a.pk for a in accounts[:5]]).update(updated_at=same_time)
+    client = api_as(am)
+    since = (same_time - datetime.timedelta(minutes=1)).isoformat()
+    url = "/api/v1/accounts/"
+    params = {"updated_since": since, "page_size": 2}
+    seen = []
+    while url:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        body = response.json()
+        assert "count" not in body
+        seen.extend(row["id"] for row in body["results"])
+        url, params = body["next"], None
+    assert sorted(seen) == sorted(a.pk for a in accounts)
+    assert len(seen) == len(set(seen))
+    expected_order = list(
+        Account.objects.filter(pk__in=seen)
+        .order_by("updated_at", "id")
+        .values_list("id", flat=True)
+    )
+    assert seen == expected_order
+
+
+def test_updated_since_accepts_an_unencoded_plus_offset(api_as, am, account):
+    response = api_as(am).get("/api/v1/accounts/?updated_since=2000-01-01T00:00:00+01:00")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [account.pk]
+
+
+def test_bad_updated_since_is_a_400_naming_the_field(api_as, am):
+    response = api_as(am).get("/api/v1/accounts/?updated_since=yesterday")
+    assert response.status_code == 400
+    assert "updated_since" in response.json()
+
+
+def test_get_returns_etag_and_if_match_mismatch_is_412(api_as, am, account):
+    client = api_as(am)
+    response = client.get(f"/api/v1/accounts/{account.pk}/")
+    etag = response["ETag"]
+    assert etag == f'"{account.pk}-1"'
+    assert client.get(f"/api/v1/accounts/{account.pk}/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    response = client.patch(
+        f"/api/v1/accounts/{account.pk}/", {"name": "Renamed"}, HTTP_IF_MATCH='"999-9"'
+    )
+    assert response.status_code == 412
+    account.refresh_from_db()
+    assert account.name == "Zenith Example Bank"
+
+    response = client.patch(
+        f"/api/v1/accounts/{account.pk}/", {"name": "Renamed"}, HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
+    assert response["ETag"] == f'"{account.pk}-2"'
+
+
+def test_stale_version_is_409_and_changes_nothing(api_as, am, account):
+    client = api_as(am)
+    assert (
+        client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "First", "version": 1}).status_code
+        == 200
+    )
+    response = client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "Second", "version": 1})
+    assert response.status_code == 409
+    assert response.json()["current_version"] == 2
+    account.refresh_from_db()
+    assert (account.name, account.version) == ("First", 2)
+
+
+def test_same_body_again_keeps_the_version(api_as, am, account):
+    client = api_as(am)
+    body = {"name": "Zenith Example Bank", "ltp": "1500000.00"}
+    response = client.patch(f"/api/v1/accounts/{account.pk}/", body)
+    assert response.status_code == 200
+    assert response.json()["version"] == 1
+
+
+def test_idempotency_key_replays_the_first_answer(api_as, am):
+    client = api_as(am)
+    body = {"name": "New Co", "segment": "emerging", "ltp": "600000.00", "owner": "am"}
+    first = client.post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201
+    again = client.post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Account.objects.filter(name="New Co").count() == 1
+
+    different = client.post(
+        "/api/v1/accounts/", {**body, "name": "Other"}, HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert different.status_code == 422
+    assert not Account.objects.filter(name="Other").exists()
+
+    # Another key is another request.
+    assert client.post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    assert Account.objects.filter(name="New Co").count() == 2
+
+
+def test_idempotency_keys_are_per_user(api_as, am, other_am):
+    body = {"name": "Mine", "segment": "mature", "ltp": "2000000.00"}
+    assert (
+        api_as(am).post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="same").status_code == 201
+    )
+    response = api_as(other_am).post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="same")
+    assert response.status_code == 201
+    assert Account.objects.filter(name="Mine").count() == 2
+    assert IdempotencyRecord.objects.count() == 2
+
+
+def test_schema_and_docs_are_served(api_as, am):
+    client = api_as(am)
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in [
+        "/api/v1/accounts/",
+        "/api/v1/agreements/",
+        "/api/v1/revenue/bulk/",
+        "/api/v1/deployments/",
+        "/api/v1/quotas/",
+        "/api/v1/users/",
+        "/api/v1/teams/",
+    ]:
+        assert path in text
+    client.force_authenticate(am)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+
+
+def test_healthz_reports_database(client, settings):
+    settings.REDIS_URL = ""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert response.json()["status"] == "ok"
+
+
+def test_list_endpoints_do_not_query_per_row(api_as, am, django_assert_num_queries):
+    client = api_as(am)
+    accounts = AccountFactory.create_batch(4, owner=am)
+    for account in accounts:
+        AgreementFactory(account=account)
+        RevenueRecordFactory(account=account)
+
+    def queries_for(url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    urls = ["/api/v1/accounts/", "/api/v1/agreements/", "/api/v1/revenue/", "/api/v1/deployments/"]
+    few = {url: queries_for(url) for url in urls}
+    more = AccountFactory.create_batch(20, owner=am)
+    for account in more:
+        AgreementFactory(account=account)
+        RevenueRecordFactory(account=account)
+    for url in urls:
+        with django_assert_num_queries(few[url]):
+            assert client.get(url).status_code == 200
+
+
+def test_agreement_renewal_status_is_read_only(api_as, am, account):
+    old = AgreementFactory(
+        account=account, end_date=datetime.date(2020, 1, 1), start_date=datetime.date(2017, 1, 1)
+    )
+    response = api_as(am).get(f"/api/v1/agreements/{old.pk}/")
+    assert response.json()["renewal_status"] == "lapsed"
+    response = api_as(am).patch(f"/api/v1/agreements/{old.pk}/", {"renewal_status": "active"})
+    assert response.status_code == 200
+    assert response.json()["renewal_status"] == "lapsed"
+
+
+def test_bad_input_names_the_field_and_writes_nothing(api_as, am, account):
+    client = api_as(am)
+    response = client.post(
+        "/api/v1/agreements/",
+        {
+            "account": account.pk,
+            "kind": "EA",
+            "number": "EA-1",
+            "start_date": "2026-07-01",
+            "end_date": "2025-06-30",
+            "annual_value": "100.00",
+        },
+    )
+    assert response.status_code == 400
+    assert "end_date" in response.json()
+    assert not Agreement.objects.exists()
+
+    response = client.post(
+        "/api/v1/revenue/", {"account": account.pk, "period": "2026-07-15", "amount": "5.00"}
+    )
+    assert response.status_code == 400
+    assert "period" in response.json()
+
+    response = client.post("/api/v1/accounts/", {"name": "", "segment": "huge", "ltp": "-1"})
+    assert response.status_code == 400
+    assert {"name", "segment", "ltp"} <= set(response.json())
+
+    response = client.post("/api/v1/accounts/", "not json", content_type="application/json")
+    assert response.status_code == 400
+    assert RevenueRecord.objects.count() == 0
+
+
+def test_revenue_post_upserts_on_its_key(api_as, am, account):
+    client = api_as(am)
+    body = {"account": account.pk, "period": "2026-08-01", "amount": "10.00", "source": "erp"}
+    first = client.post("/api/v1/revenue/", body)
+    assert first.status_code == 201
+    second = client.post("/api/v1/revenue/", {**body, "amount": "12.50"})
+    assert second.status_code == 201
+    assert second.json()["id"] == first.json()["id"]
+    assert second.json()["version"] == 2
+    assert RevenueRecord.objects.get().amount == Decimal("12.50")
