@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from core.api.bulk import BulkEnvelopeSerializer, BulkResultSerializer, run_bulk
+from core.api.bulk import BulkEnvelopeSerializer, BulkResponseSerializer, run_bulk
 from core.api.filters import SyncFilterSet
 from core.api.serializers import (
     UsernameField,
@@ -325,7 +325,7 @@ class RevenueViewSet(ServiceModelViewSet):
 
     @extend_schema(
         request=BulkEnvelopeSerializer,
-        responses={200: BulkResultSerializer(many=True)},
+        responses={200: BulkResponseSerializer},
         description=(
             "Upsert up to 1000 revenue records keyed on (account, period, source). Bad "
             "records are reported by index; with all_or_none true one bad record saves nothing."

@@ -47,6 +47,8 @@ class UserViewSet(ServiceModelViewSet):
     """People. Ops create and edit users; others read themselves and their team."""
 
     serializer_class = UserSerializer
+    # Users are deactivated (is_active: false), never deleted.
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_class = UserFilter
     search_fields = ["username", "first_name", "last_name", "email"]
     ordering_fields = ["username", "last_name", "updated_at"]
@@ -87,6 +89,7 @@ class TeamFilter(SyncFilterSet):
 
 class TeamViewSet(ServiceModelViewSet):
     serializer_class = TeamSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_class = TeamFilter
     search_fields = ["name", "territory"]
     ordering = ["name"]

@@ -35,6 +35,10 @@ class BulkResultSerializer(serializers.Serializer):
     errors = serializers.DictField(allow_null=True)
 
 
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)
+
+
 def run_bulk(
     *,
     request,

@@ -276,3 +276,15 @@ def test_revenue_post_upserts_on_its_key(api_as, am, account):
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["version"] == 2
     assert RevenueRecord.objects.get().amount == Decimal("12.50")
+
+
+def test_openapi_schema_is_valid_and_warning_free(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    assert "/api/v1/revenue/bulk/" in text
+    # Users and teams are deactivated, never deleted.
+    assert "v1_users_destroy" not in text
+    assert "v1_accounts_destroy" not in text
