@@ -16,6 +16,10 @@ class UserSerializer(VersionedModelSerializer):
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}, min_length=8
     )
+    active_account_count = serializers.IntegerField(read_only=True, default=None)
+    over_capacity = serializers.SerializerMethodField(
+        help_text="True when an AM owns more active accounts than AM_ACCOUNT_CAPACITY."
+    )
 
     class Meta:
         model = User
@@ -29,12 +33,26 @@ class UserSerializer(VersionedModelSerializer):
             "team",
             "title",
             "is_active",
+            "active_account_count",
+            "over_capacity",
             "password",
             "created_at",
             "updated_at",
             "version",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def get_over_capacity(self, obj) -> bool:
+        count = getattr(obj, "active_account_count", None)
+        if count is None:
+            count = selectors.am_account_load(user_ids=[obj.pk]).get(obj.pk, 0)
+        return obj.role == User.Role.AM and selectors.is_over_capacity(count)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("active_account_count") is None:
+            data["active_account_count"] = instance.owned_accounts.filter(is_active=True).count()
+        return data
 
 
 class UserFilter(SyncFilterSet):

@@ -8,7 +8,16 @@ from .visibility import owner_visibility_q, team_visibility_q, user_visibility_q
 
 
 def user_list(*, user: User) -> QuerySet[User]:
-    return User.objects.filter(user_visibility_q(user)).select_related("team")
+    """Visible users, each annotated with `active_account_count` (accounts they own)."""
+    return (
+        User.objects.filter(user_visibility_q(user))
+        .select_related("team")
+        .annotate(
+            active_account_count=Count(
+                "owned_accounts", filter=Q(owned_accounts__is_active=True), distinct=True
+            )
+        )
+    )
 
 
 def team_list(*, user: User) -> QuerySet[Team]:

@@ -154,3 +154,32 @@ def test_inactive_users_see_nothing(api_as, am, account):
 def test_team_factory_builds_a_manager():
     team = TeamFactory()
     assert team.manager.role == "manager"
+
+
+def test_users_carry_their_account_load_and_capacity_flag(api_as, settings, manager, am):
+    from tests.factories import AccountFactory
+
+    settings.AM_ACCOUNT_CAPACITY = 2
+    AccountFactory.create_batch(3, owner=am)
+    AccountFactory(owner=am, is_active=False)
+    rows = {r["username"]: r for r in api_as(manager).get("/api/v1/users/").json()["results"]}
+    assert (rows["am"]["active_account_count"], rows["am"]["over_capacity"]) == (3, True)
+    assert (rows["manager"]["active_account_count"], rows["manager"]["over_capacity"]) == (0, False)
+    one = api_as(manager).get(f"/api/v1/users/{am.pk}/").json()
+    assert (one["active_account_count"], one["over_capacity"]) == (3, True)
+
+
+def test_users_list_does_not_query_per_row(api_as, ops, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AccountFactory
+
+    client = api_as(ops)
+    UserFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/users/")
+    for user in UserFactory.create_batch(15):
+        AccountFactory(owner=user)
+    with django_assert_num_queries(len(few)):
+        client.get("/api/v1/users/")
