@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.services import model_create, model_update
@@ -179,12 +178,18 @@ def revenue_bulk_upsert(*, actor: User, rows: list[RevenueRow]) -> list[RevenueR
     one bulk update. Each row's `result` gets id and status."""
     if not rows:
         return rows
-    keys = Q()
-    for row in rows:
-        keys |= Q(account=row.account, period=row.period, source=row.source)
+    # One read of a superset of the keys (a 1000-way OR is too deep for SQLite), then the
+    # exact keys picked out here.
+    wanted = {(row.account.pk, row.period, row.source) for row in rows}
+    candidates = RevenueRecord.objects.select_for_update().filter(
+        account_id__in={key[0] for key in wanted},
+        period__in={key[1] for key in wanted},
+        source__in={key[2] for key in wanted},
+    )
     existing = {
-        (r.account_id, r.period, r.source): r
-        for r in RevenueRecord.objects.select_for_update().filter(keys)
+        key: record
+        for record in candidates
+        if (key := (record.account_id, record.period, record.source)) in wanted
     }
     to_create: dict[tuple, RevenueRecord] = {}
     to_update: dict[tuple, RevenueRecord] = {}
@@ -212,8 +217,12 @@ def revenue_bulk_upsert(*, actor: User, rows: list[RevenueRow]) -> list[RevenueR
         now = timezone.now()
         for record in to_update.values():
             record.updated_at = now
-        RevenueRecord.objects.bulk_update(
-            list(to_update.values()), ["amount", "version", "updated_at"]
+        # An upsert on the unique key is one statement; bulk_update's CASE per row is slower.
+        RevenueRecord.objects.bulk_create(
+            list(to_update.values()),
+            update_conflicts=True,
+            unique_fields=["account", "period", "source"],
+            update_fields=["amount", "version", "updated_at"],
         )
     for row in rows:
         key = (row.account.pk, row.period, row.source)

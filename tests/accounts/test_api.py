@@ -282,3 +282,24 @@ def test_revenue_bulk_with_idempotency_key_writes_once(api_as, am, account):
     again = client.post("/api/v1/revenue/bulk/", body, format="json", HTTP_IDEMPOTENCY_KEY="b1")
     assert again.json() == first.json()
     assert RevenueRecord.objects.get().amount == Decimal("7.00")
+
+
+def test_revenue_bulk_takes_the_full_1000_records_twice(api_as, am):
+    accounts = AccountFactory.create_batch(50, owner=am)
+    records = [
+        {"account": a.pk, "period": f"{2025 + m // 12}-{m % 12 + 1:02d}-01", "amount": "10.00"}
+        for a in accounts
+        for m in range(20)
+    ]
+    client = api_as(am)
+    response = client.post("/api/v1/revenue/bulk/", {"records": records}, format="json")
+    assert response.status_code == 200
+    assert {r["status"] for r in response.json()["results"]} == {"created"}
+    records[0]["amount"] = "11.00"
+    response = client.post("/api/v1/revenue/bulk/", {"records": records}, format="json")
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses[0] == "updated"
+    assert set(statuses[1:]) == {"unchanged"}
+    assert RevenueRecord.objects.count() == 1000
+    first = RevenueRecord.objects.get(pk=response.json()["results"][0]["id"])
+    assert (first.amount, first.version) == (Decimal("11.00"), 2)
