@@ -2,60 +2,52 @@
 forms for the account and the objects on it.
 
 Every query starts from the visibility-scoped selectors, so an account (or anything on it)
-the user may not see answers 404. Views only parse input and call accounts.services.
+the user may not see answers 404. Views only parse input and call accounts.services; saving
+a form, the conflict table, list query strings and CSV exports come from core.pages.
 """
 
 import copy
-import csv
 import datetime
-from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, models
+from django.db import models
 from django.db.models.deletion import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.context_processors import selected_fiscal_year
-from core.exceptions import StaleVersionError
 from core.fiscal import fiscal_year_bounds, fiscal_year_label
+from core.forms import VersionedModelForm
+from core.pages import csv_response, object_form_page, querystring, save_form, sort_headers
 from teams.models import User
 from teams.selectors import am_account_load, assignable_owners, is_over_capacity
 
 from . import selectors, services
-from .forms import (
-    AccountForm,
-    AgreementForm,
-    DeploymentForm,
-    TeamMemberForm,
-    VersionedModelForm,
-    add_service_errors,
-    service_data,
-)
+from .forms import AccountForm, AgreementForm, DeploymentForm, TeamMemberForm
 from .models import Account, AccountTeamMember, Agreement, ProductDeployment
-from .templatetags.keyplan_format import money
 
 PAGE_SIZE = 25
 STATUS_FILTERS = {"active": True, "inactive": False, "all": None}
 SORTABLE_COLUMNS = ["name", "segment", "sector", "territory", "owner", "ltp", "updated"]
-STALE_MESSAGE = (
-    "This record was changed by someone else since you opened it. Your changes are kept "
-    "below, merged with theirs (see the table): check the form and save again."
-)
-GONE_MESSAGE = "This record was deleted by someone else while you were editing it."
-INTEGRITY_MESSAGE = (
-    "This clashes with a record saved a moment ago (for example the same number or name). "
-    "Check the values and save again."
-)
+# The list's parameters in query-string order, with the values left out of its URLs.
+LIST_DEFAULTS = {
+    "q": "",
+    "segment": "",
+    "sector": "",
+    "territory": "",
+    "owner": "",
+    "industry": "",
+    "below_ltp": False,
+    "status": "active",
+    "sort": "name",
+}
 
 
 # --- home ---------------------------------------------------------------------------
@@ -140,39 +132,6 @@ def _filtered_accounts(request: HttpRequest, params: dict[str, Any]):
     )
 
 
-def _querystring(params: dict[str, Any], **overrides: Any) -> str:
-    """The filters as a query string, defaults left out so URLs stay short."""
-    merged = {**params, **overrides}
-    pairs = []
-    for key in ("q", "segment", "sector", "territory", "owner", "industry"):
-        if merged.get(key):
-            pairs.append((key, merged[key]))
-    if merged.get("below_ltp"):
-        pairs.append(("below_ltp", "1"))
-    if merged.get("status", "active") != "active":
-        pairs.append(("status", merged["status"]))
-    if merged.get("sort", "name") != "name":
-        pairs.append(("sort", merged["sort"]))
-    return urlencode(pairs)
-
-
-def _sort_headers(params: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Per column: the link that sorts by it (toggling direction) and its aria-sort."""
-    current = params["sort"]
-    headers = {}
-    for column in SORTABLE_COLUMNS:
-        if current == column:
-            target, state = f"-{column}", "ascending"
-        elif current == f"-{column}":
-            target, state = column, "descending"
-        else:
-            # Numbers and dates read best largest / newest first.
-            target = f"-{column}" if column in {"ltp", "updated"} else column
-            state = ""
-        headers[column] = {"href": "?" + _querystring(params, sort=target), "state": state}
-    return headers
-
-
 @login_required
 @require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
@@ -185,7 +144,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     loads = am_account_load(user_ids={a.owner_id for a in rows}) if rows else {}
     for account in rows:
         account.owner_over_capacity = is_over_capacity(loads.get(account.owner_id, 0))
-    querystring = _querystring(params)
+    query = querystring(params, LIST_DEFAULTS)
     filtered = any(
         [
             params["q"],
@@ -208,9 +167,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "params": params,
             "options": selectors.account_filter_options(user=request.user),
             "segments": Account.Segment.choices,
-            "sort_headers": _sort_headers(params),
-            "querystring_without_page": querystring,
-            "export_url": reverse("accounts:export") + (f"?{querystring}" if querystring else ""),
+            "sort_headers": sort_headers(
+                params, LIST_DEFAULTS, columns=SORTABLE_COLUMNS, descending_first={"ltp", "updated"}
+            ),
+            "querystring_without_page": query,
+            "export_url": reverse("accounts:export") + (f"?{query}" if query else ""),
             "filtered": filtered,
         },
     )
@@ -220,13 +181,6 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def account_export(request: HttpRequest) -> HttpResponse:
     return _accounts_csv(request, _list_params(request))
-
-
-def _csv_safe(value: Any) -> Any:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 CSV_COLUMNS = [
@@ -250,34 +204,27 @@ CSV_COLUMNS = [
 def _accounts_csv(request: HttpRequest, params: dict[str, Any]) -> HttpResponse:
     """Exactly the rows the list shows for these filters and this sort, every page."""
     accounts = _filtered_accounts(request, params)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="keyplan-accounts-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for a in accounts.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                _csv_safe(v)
-                for v in (
-                    a.pk,
-                    a.name,
-                    a.external_id or "",
-                    a.segment,
-                    a.sector,
-                    a.industry,
-                    a.territory,
-                    a.owner.username,
-                    a.owner.get_full_name(),
-                    f"{a.ltp:.2f}",
-                    "yes" if a.below_ltp_threshold else "no",
-                    a.parent.name if a.parent_id else "",
-                    "yes" if a.is_active else "no",
-                    timezone.localtime(a.updated_at).isoformat(timespec="seconds"),
-                )
-            ]
+    rows = (
+        (
+            a.pk,
+            a.name,
+            a.external_id or "",
+            a.segment,
+            a.sector,
+            a.industry,
+            a.territory,
+            a.owner.username,
+            a.owner.get_full_name(),
+            f"{a.ltp:.2f}",
+            "yes" if a.below_ltp_threshold else "no",
+            a.parent.name if a.parent_id else "",
+            "yes" if a.is_active else "no",
+            timezone.localtime(a.updated_at).isoformat(timespec="seconds"),
         )
-    return response
+        for a in accounts.iterator(chunk_size=500)
+    )
+    stamp = timezone.localdate().isoformat()
+    return csv_response(filename=f"keyplan-accounts-{stamp}.csv", header=CSV_COLUMNS, rows=rows)
 
 
 # --- account page -------------------------------------------------------------------
@@ -369,99 +316,6 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- shared form handling -----------------------------------------------------------
-
-
-def _display(value: Any, model_field: models.Field | None, user: User) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, Account) and not Account.objects.visible_to(user).filter(pk=value.pk):
-        return "(an account outside your view)"
-    if isinstance(value, User):
-        return value.get_full_name() or value.username
-    if model_field is not None and model_field.flatchoices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, Decimal):
-        return money(value)
-    if isinstance(value, datetime.date):
-        return dateformat.format(value, "j M Y")
-    return str(value)
-
-
-def _conflicts(form: VersionedModelForm, current: models.Model, user: User) -> list[dict]:
-    """Merge the stale edit onto what is saved now; describe each field that differs."""
-    rows = []
-    for row in form.rebase(current):
-        model_field = current._meta.get_field(row["name"])
-        rows.append(
-            {
-                "label": form.fields[row["name"]].label or row["name"],
-                "yours": _display(row["yours"], model_field, user),
-                "theirs": _display(row["theirs"], model_field, user),
-                "kept": row["kept"],
-            }
-        )
-    return rows
-
-
-def _save_form(
-    request: HttpRequest, form: VersionedModelForm, save, model: type[models.Model]
-) -> tuple[bool, list[dict] | None]:
-    """Validate `form` and call `save(data, expected_version)`; report errors on the form.
-
-    Returns (saved, conflicts). On a stale version the user's input stays in the form, the
-    form's version moves to the one now saved (so saving again is a deliberate choice),
-    and `conflicts` lists what differs between their input and what is saved now.
-    """
-    if not form.is_valid():
-        return False, None
-    try:
-        save(service_data(form), form.expected_version if form.instance.pk else None)
-    except StaleVersionError as exc:
-        form.add_error(None, STALE_MESSAGE)
-        current = model._default_manager.filter(pk=form.instance.pk).first()
-        if current is None or exc.current_version is None:
-            form.add_error(None, GONE_MESSAGE)
-            return False, []
-        return False, _conflicts(form, current, request.user)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False, None
-    except IntegrityError:
-        form.add_error(None, INTEGRITY_MESSAGE)
-        return False, None
-    return True, None
-
-
-def _form_page(
-    request: HttpRequest,
-    *,
-    account: Account,
-    form: VersionedModelForm,
-    title: str,
-    eyebrow: str,
-    submit: str,
-    cancel_url: str,
-    conflicts: list[dict] | None,
-    template: str = "accounts/object_form.html",
-    extra: dict[str, Any] | None = None,
-) -> HttpResponse:
-    context = {
-        "nav": "accounts",
-        "account": account,
-        "form": form,
-        "title": title,
-        "eyebrow": eyebrow,
-        "submit_label": submit,
-        "cancel_url": cancel_url,
-        "conflicts": conflicts,
-        **(extra or {}),
-    }
-    return render(request, template, context)
-
-
 # --- account create / edit ----------------------------------------------------------
 
 
@@ -484,7 +338,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
         def save(data, _version):
             created.append(services.account_create(actor=request.user, **data))
 
-        saved, conflicts = _save_form(request, form, save, Account)
+        saved, conflicts = save_form(request, form, save)
         if saved:
             messages.success(request, f"Account “{created[0].name}” created.")
             return redirect("accounts:detail", pk=created[0].pk)
@@ -523,7 +377,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=version,
             )
 
-        saved, conflicts = _save_form(request, form, save, Account)
+        saved, conflicts = save_form(request, form, save)
         if saved:
             messages.success(request, f"Account “{form.cleaned_data['name']}” saved.")
             return redirect("accounts:detail", pk=account.pk)
@@ -575,21 +429,24 @@ def _subobject_view(
             else:
                 update(copy.copy(instance), data, version)
 
-        saved, conflicts = _save_form(request, form, save, type(instance))
+        saved, conflicts = save_form(request, form, save)
         if saved:
             messages.success(request, f"{noun.capitalize()} {'added' if is_new else 'saved'}.")
             return redirect(_detail_url(account, anchor))
     else:
         form = form_class(instance=instance)
-    return _form_page(
+    return object_form_page(
         request,
-        account=account,
         form=form,
         title=f"Add {noun}" if is_new else f"Edit {noun}",
-        eyebrow=account.name,
-        submit=f"Add {noun}" if is_new else "Save",
+        breadcrumbs=[
+            ("Accounts", reverse("accounts:list")),
+            (account.name, reverse("accounts:detail", args=[account.pk])),
+        ],
+        submit_label=f"Add {noun}" if is_new else "Save",
         cancel_url=_detail_url(account, anchor),
         conflicts=conflicts,
+        nav="accounts",
     )
 
 

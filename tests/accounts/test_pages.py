@@ -9,13 +9,6 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Account, AccountTeamMember, Agreement, ProductDeployment
-from accounts.templatetags.keyplan_format import (
-    money,
-    money_compact,
-    percent,
-    renewal_badge_class,
-    signed_percent,
-)
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
@@ -971,32 +964,6 @@ def test_detail_query_count(client, django_assert_num_queries, am, account):
         response = client.get(reverse("accounts:detail", args=[account.pk]))
     assert len(response.context["agreements"]) == 4
     assert len(response.context["team"]) == 4
-
-
-# --- formatting ---------------------------------------------------------------------
-
-
-def test_format_filters():
-    assert money(Decimal("1250000.40")) == "USD 1,250,000"
-    assert money(None) == "—"
-    assert money(Decimal("-0.2")) == "USD 0"
-    assert money_compact(Decimal("1250000")) == "1.25M"
-    assert money_compact(450000) == "450K"
-    assert money_compact(999999) == "1M"
-    assert money_compact(950) == "950"
-    assert percent(Decimal("0.125")) == "12.5%"
-    assert percent(None) == "—"
-    assert signed_percent(Decimal("0.125")) == "+12.5% ▲"
-    assert signed_percent(Decimal("-0.03")) == "−3.0% ▼"
-    assert signed_percent(0) == "0.0%"
-    assert signed_percent(None) == "—"
-    assert [renewal_badge_class(s) for s in ["active", "due", "renewed", "lapsed", "x"]] == [
-        "status-ok",
-        "status-warn",
-        "status-ok",
-        "status-bad",
-        "status-none",
-    ]
 
 
 def test_manager_creates_account_for_a_team_am_only(client, am, manager, other_am):

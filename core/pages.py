@@ -1,0 +1,238 @@
+"""Page machinery every app's views share: saving an edit form through a service (with the
+stale-save conflict table), the generic "edit one object" page, list query strings and
+sortable column headers, and CSV exports.
+
+Views stay thin: they parse input, call `save_form` with a closure over their service and
+render. Templates: templates/object_form.html, templates/includes/conflicts.html and
+templates/includes/sort_header.html.
+"""
+
+import csv
+import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypedDict
+from urllib.parse import urlencode
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import dateformat
+
+from core.exceptions import StaleVersionError
+from core.forms import VersionedModelForm, add_service_errors, service_data
+from core.templatetags.keyplan_format import money
+
+STALE_MESSAGE = (
+    "This record was changed by someone else since you opened it. Your changes are kept "
+    "below, merged with theirs (see the table): check the form and save again."
+)
+GONE_MESSAGE = "This record was deleted by someone else while you were editing it."
+INTEGRITY_MESSAGE = (
+    "This clashes with a record saved a moment ago (for example the same number or name). "
+    "Check the values and save again."
+)
+
+
+class ConflictRow(TypedDict):
+    """One field of a stale save, as templates/includes/conflicts.html shows it."""
+
+    label: str
+    yours: str
+    theirs: str
+    kept: str  # "yours" (both changed it) | "theirs" (only the other person did)
+
+
+# save(data, expected_version): calls the service; expected_version is None on a create.
+SaveCallable = Callable[[dict[str, Any], int | None], object]
+
+
+# --- saving an edit form ------------------------------------------------------------
+
+
+def _outside_view(model: type[models.Model]) -> str:
+    noun = str(model._meta.verbose_name)
+    article = "an" if noun[:1].lower() in "aeiou" else "a"
+    return f"({article} {noun} outside your view)"
+
+
+def display_value(value: Any, model_field: models.Field | None, user: AbstractUser) -> str:
+    """A field's value as a person reads it in the conflict table.
+
+    A row of an account-scoped model (one whose manager has `visible_to`) that `user` may
+    not see is not named: "(an account outside your view)".
+    """
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, models.Model):
+        manager = type(value)._default_manager
+        if hasattr(manager, "visible_to") and not manager.visible_to(user).filter(pk=value.pk):
+            return _outside_view(type(value))
+    if isinstance(value, AbstractUser):
+        return value.get_full_name() or value.username
+    if model_field is not None and model_field.flatchoices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return money(value)
+    if isinstance(value, datetime.date):
+        return dateformat.format(value, "j M Y")
+    return str(value)
+
+
+def conflict_rows(
+    form: VersionedModelForm, current: models.Model, user: AbstractUser
+) -> list[ConflictRow]:
+    """Merge the stale edit onto what is saved now; describe each field that differs."""
+    rows: list[ConflictRow] = []
+    for row in form.rebase(current):
+        model_field = current._meta.get_field(row["name"])
+        rows.append(
+            {
+                "label": form.fields[row["name"]].label or row["name"],
+                "yours": display_value(row["yours"], model_field, user),
+                "theirs": display_value(row["theirs"], model_field, user),
+                "kept": row["kept"],
+            }
+        )
+    return rows
+
+
+def save_form(
+    request: HttpRequest, form: VersionedModelForm, save: SaveCallable
+) -> tuple[bool, list[ConflictRow] | None]:
+    """Validate `form` and call `save(data, expected_version)`; report errors on the form.
+
+    `data` is `service_data(form)`; `expected_version` is the version the user loaded, or
+    None when the form creates a row. Returns (saved, conflicts). On a stale version the
+    user's input stays in the form, the form's version moves to the one now saved (so saving
+    again is a deliberate choice), and `conflicts` lists what differs between their input and
+    what is saved now (empty when the row was deleted meanwhile). A service's ValidationError
+    lands on the form's fields; an IntegrityError (a race past the form's checks) on its top.
+    """
+    if not form.is_valid():
+        return False, None
+    try:
+        save(service_data(form), form.expected_version if form.instance.pk else None)
+    except StaleVersionError as exc:
+        form.add_error(None, STALE_MESSAGE)
+        model = type(form.instance)
+        current = model._default_manager.filter(pk=form.instance.pk).first()
+        if current is None or exc.current_version is None:
+            form.add_error(None, GONE_MESSAGE)
+            return False, []
+        return False, conflict_rows(form, current, request.user)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False, None
+    except IntegrityError:
+        form.add_error(None, INTEGRITY_MESSAGE)
+        return False, None
+    return True, None
+
+
+def object_form_page(
+    request: HttpRequest,
+    *,
+    form: VersionedModelForm,
+    title: str,
+    breadcrumbs: Sequence[tuple[str, str]],
+    submit_label: str,
+    cancel_url: str,
+    conflicts: list[ConflictRow] | None,
+    nav: str,
+    extra: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """The generic "add or edit one object" page (templates/object_form.html).
+
+    `breadcrumbs` are (label, url) pairs shown above the title, the last one being what the
+    object belongs to; `nav` marks the active sidebar entry.
+    """
+    context = {
+        "nav": nav,
+        "form": form,
+        "title": title,
+        "breadcrumbs": breadcrumbs,
+        "submit_label": submit_label,
+        "cancel_url": cancel_url,
+        "conflicts": conflicts,
+        **(extra or {}),
+    }
+    return render(request, "object_form.html", context)
+
+
+# --- lists: query strings and sortable headers --------------------------------------
+
+
+def querystring(params: Mapping[str, Any], defaults: Mapping[str, Any], /, **overrides: Any) -> str:
+    """A list's parameters as a query string, in the order of `defaults`.
+
+    A parameter equal to its default, or empty, is left out so URLs stay short; True is
+    spelled "1". Keys not in `defaults` (the page number, say) are never included.
+    """
+    merged = {**params, **overrides}
+    pairs = []
+    for key, default in defaults.items():
+        value = merged.get(key, default)
+        if value == default or value is None or value == "" or value is False:
+            continue
+        pairs.append((key, "1" if value is True else value))
+    return urlencode(pairs)
+
+
+def sort_headers(
+    params: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    *,
+    columns: Iterable[str],
+    descending_first: Iterable[str] = (),
+    key: str = "sort",
+) -> dict[str, dict[str, str]]:
+    """Per column: the link that sorts by it (toggling direction) and its aria-sort.
+
+    `params[key]` is the current sort, a column name with "-" in front when descending.
+    Columns in `descending_first` (numbers and dates, which read best largest / newest first)
+    start descending. Rendered by templates/includes/sort_header.html.
+    """
+    current = params[key]
+    descending_first = set(descending_first)
+    headers = {}
+    for column in columns:
+        if current == column:
+            target, state = f"-{column}", "ascending"
+        elif current == f"-{column}":
+            target, state = column, "descending"
+        else:
+            target = f"-{column}" if column in descending_first else column
+            state = ""
+        headers[column] = {
+            "href": "?" + querystring(params, defaults, **{key: target}),
+            "state": state,
+        }
+    return headers
+
+
+# --- CSV exports --------------------------------------------------------------------
+
+
+def csv_safe(value: Any) -> Any:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_response(
+    *, filename: str, header: Sequence[str], rows: Iterable[Iterable[Any]]
+) -> HttpResponse:
+    """A CSV download: `header`, then every row with each cell made `csv_safe`."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_safe(value) for value in row])
+    return response
