@@ -54,3 +54,10 @@ def set_fiscal_year(request):
     ):
         target = "/"
     return redirect(target)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin)."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    return redirect(staticfiles_storage.url("img/favicon.svg"), permanent=True)

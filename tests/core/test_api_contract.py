@@ -288,3 +288,21 @@ def test_openapi_schema_is_valid_and_warning_free(tmp_path):
     # Users and teams are deactivated, never deleted.
     assert "v1_users_destroy" not in text
     assert "v1_accounts_destroy" not in text
+
+
+def test_pages_are_served_under_a_strict_content_security_policy(client, am):
+    client.force_login(am)
+    policy = client.get("/accounts/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    # Swagger UI's init script is a separate file, so no inline script is needed.
+    assert "script-src 'self'" in docs["Content-Security-Policy"]
+    assert b"SwaggerUIBundle(" not in docs.content
+
+
+def test_api_answers_json_even_to_a_browser(client, am):
+    client.force_login(am)
+    response = client.get("/api/v1/accounts/", HTTP_ACCEPT="text/html,*/*")
+    assert response["Content-Type"] == "application/json"
