@@ -306,3 +306,36 @@ def test_api_answers_json_even_to_a_browser(client, am):
     client.force_login(am)
     response = client.get("/api/v1/accounts/", HTTP_ACCEPT="text/html,*/*")
     assert response["Content-Type"] == "application/json"
+
+
+def test_an_in_flight_key_with_the_same_body_answers_409(api_as, am, monkeypatch):
+    import core.idempotency as idem
+
+    monkeypatch.setattr(idem, "_request_hash", lambda request: "same")
+    IdempotencyRecord.objects.create(principal=f"user:{am.pk}", key="busy", request_hash="same")
+    body = {"name": "Racing", "segment": "mature", "ltp": "2000000.00"}
+    response = api_as(am).post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="busy")
+    assert response.status_code == 409
+    assert "still being processed" in response.json()["detail"]
+    assert not Account.objects.filter(name="Racing").exists()
+
+
+def test_put_replaces_the_editable_fields(api_as, am, account):
+    body = {
+        "name": "Zenith Renamed",
+        "segment": "emerging",
+        "ltp": "400000.00",
+        "industry": "Banking",
+        "sector": "Commercial",
+        "territory": "Lagos Island",
+        "owner": "am",
+        "is_active": True,
+        "version": 1,
+    }
+    response = api_as(am).put(f"/api/v1/accounts/{account.pk}/", body)
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert (data["segment"], data["below_ltp_threshold"], data["version"]) == ("emerging", True, 2)
+    response = api_as(am).put(f"/api/v1/accounts/{account.pk}/", {"name": "Only name"})
+    assert response.status_code == 400
+    assert "ltp" in response.json()
