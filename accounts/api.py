@@ -3,12 +3,12 @@ virtual account team (api.md)."""
 
 from django.db.models import Q
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core.api.bulk import BulkEnvelopeSerializer, BulkResponseSerializer, run_bulk
-from core.api.filters import SyncFilterSet
+from core.api.filters import SyncFilterSet, UsernameFilter
 from core.api.serializers import (
     UsernameField,
     VersionedModelSerializer,
@@ -28,11 +28,6 @@ from .models import (
 )
 
 TIMESTAMPS = ["created_at", "updated_at"]
-
-
-@extend_schema_field(str)
-class UsernameFilter(filters.CharFilter):
-    pass
 
 
 # --- accounts -----------------------------------------------------------------------

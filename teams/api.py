@@ -1,10 +1,9 @@
 """REST endpoints for users, teams and quotas (api.md)."""
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.filters import SyncFilterSet
+from core.api.filters import SyncFilterSet, UsernameFilter
 from core.api.serializers import UsernameField, VersionedModelSerializer
 from core.api.viewsets import ServiceModelViewSet
 
@@ -143,11 +142,6 @@ class QuotaSerializer(VersionedModelSerializer):
             "version",
         ]
         read_only_fields = ["created_at", "updated_at"]
-
-
-@extend_schema_field(str)
-class UsernameFilter(filters.CharFilter):
-    pass
 
 
 class QuotaFilter(SyncFilterSet):

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 
 class LenientIsoDateTimeField(forms.DateTimeField):
@@ -23,3 +24,8 @@ class SyncFilterSet(django_filters.FilterSet):
         lookup_expr="gte",
         label="Rows updated at or after this ISO 8601 time; ordered by (updated_at, id).",
     )
+
+
+@extend_schema_field(str)
+class UsernameFilter(django_filters.CharFilter):
+    """Filter by a user given as username (api.md: users travel as usernames)."""

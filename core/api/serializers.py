@@ -16,11 +16,6 @@ class VersionedModelSerializer(serializers.ModelSerializer):
         help_text="Send back the version you edited; a stale one answers 409.",
     )
 
-    def validate(self, attrs):
-        # Run model-level rules in the service (full_clean), not here, so the browser
-        # and the API share them; ModelSerializer's own unique validators still apply.
-        return attrs
-
 
 class UsernameField(serializers.SlugRelatedField):
     """A user referenced by username, as api.md says."""
