@@ -32,6 +32,7 @@ urlpatterns = [
         views.deployment_delete,
         name="deployment_delete",
     ),
+    path("<int:pk>/team/", views.team_card, name="team"),
     path("<int:pk>/team/new/", views.team_member_create, name="team_member_create"),
     path(
         "<int:pk>/team/<int:member_id>/edit/",

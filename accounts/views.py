@@ -4,10 +4,15 @@ forms for the account and the objects on it.
 Every query starts from the visibility-scoped selectors, so an account (or anything on it)
 the user may not see answers 404. Views only parse input and call accounts.services; saving
 a form, the conflict table, list query strings and CSV exports come from core.pages.
+
+htmx requests (core.pages.is_htmx) get fragments from the same views, rendered from the same
+context: the list's results card and the account page's virtual-team card
+(templates in accounts/partials/). Without htmx the pages answer exactly as they always did.
 """
 
 import copy
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +26,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from core.context_processors import selected_fiscal_year
 from core.fiscal import fiscal_year_bounds, fiscal_year_label
 from core.forms import VersionedModelForm
-from core.pages import csv_response, object_form_page, querystring, save_form, sort_headers
+from core.pages import (
+    csv_response,
+    htmx_location,
+    is_htmx,
+    object_form_page,
+    querystring,
+    save_form,
+    sort_headers,
+)
 from teams.models import User
 from teams.selectors import am_account_load, assignable_owners, is_over_capacity
 
@@ -134,10 +148,19 @@ def _filtered_accounts(request: HttpRequest, params: dict[str, Any]):
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def account_list(request: HttpRequest) -> HttpResponse:
+    """The list page; for htmx (live filters, sorting, paging) just its results card.
+
+    The fragment (accounts/partials/account_results.html) is the page's own results card,
+    rendered from the same context, plus the bits outside it that follow the filters (the
+    export link, the sort kept by the filter form, "Clear filters", a screen-reader count),
+    swapped out of band. It skips the filter form's option lists, which it does not show.
+    """
     params = _list_params(request)
     if request.GET.get("format") == "csv":
         return _accounts_csv(request, params)
+    fragment = is_htmx(request)
     accounts = _filtered_accounts(request, params)
     page_obj = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page_obj.object_list)
@@ -157,24 +180,29 @@ def account_list(request: HttpRequest) -> HttpResponse:
             params["status"] != "active",
         ]
     )
-    return render(
-        request,
-        "accounts/account_list.html",
-        {
-            "nav": "accounts",
-            "rows": rows,
-            "page_obj": page_obj,
-            "params": params,
-            "options": selectors.account_filter_options(user=request.user),
-            "segments": Account.Segment.choices,
-            "sort_headers": sort_headers(
-                params, LIST_DEFAULTS, columns=SORTABLE_COLUMNS, descending_first={"ltp", "updated"}
-            ),
-            "querystring_without_page": query,
-            "export_url": reverse("accounts:export") + (f"?{query}" if query else ""),
-            "filtered": filtered,
-        },
-    )
+    context = {
+        "nav": "accounts",
+        "rows": rows,
+        "page_obj": page_obj,
+        "params": params,
+        "segments": Account.Segment.choices,
+        "sort_headers": sort_headers(
+            params, LIST_DEFAULTS, columns=SORTABLE_COLUMNS, descending_first={"ltp", "updated"}
+        ),
+        "querystring_without_page": query,
+        "export_url": reverse("accounts:export") + (f"?{query}" if query else ""),
+        "filtered": filtered,
+    }
+    if not fragment:
+        context["options"] = selectors.account_filter_options(user=request.user)
+        return render(request, "accounts/account_list.html", context)
+
+    response = render(request, "accounts/partials/account_results.html", {**context, "oob": True})
+    # The canonical URL of what is shown (defaults left out), not the form's every empty field.
+    page = f"page={page_obj.number}" if page_obj.number > 1 else ""
+    shown = "&".join(part for part in [query, page] if part)
+    url = reverse("accounts:list") + (f"?{shown}" if shown else "")
+    return htmx_location(request, response, url)
 
 
 @login_required
@@ -406,6 +434,12 @@ def _detail_url(account: Account, anchor: str) -> str:
     return reverse("accounts:detail", args=[account.pk]) + f"#{anchor}"
 
 
+# fragment(form, notice=..., error=..., status=...) renders the card an object lives in on the
+# account page, for htmx: with its inline form open (`form`) or closed (None) and the result
+# of the action. See _team_card.
+Fragment = Callable[..., HttpResponse]
+
+
 def _subobject_view(
     request: HttpRequest,
     *,
@@ -416,9 +450,19 @@ def _subobject_view(
     update,
     noun: str,
     anchor: str,
+    fragment: Fragment | None = None,
+    saved_notice: Callable[[VersionedModelForm], str] | None = None,
 ) -> HttpResponse:
-    """Add or edit one object on the account page; the service does the write."""
+    """Add or edit one object on the account page; the service does the write.
+
+    The full-page form, and a redirect to the account page once saved. With `fragment`, an
+    htmx request gets the card instead, from the same form handling: the inline form (GET),
+    the form with its errors (status 422, which the htmx config swaps) or, once saved, the
+    refreshed card with `saved_notice(form)`. Only creates use it, so there is no stale-save
+    conflict table to show inline.
+    """
     is_new = instance.pk is None
+    inline = fragment is not None and is_htmx(request)
     conflicts = None
     if request.method == "POST":
         form = form_class(request.POST, instance=copy.copy(instance))
@@ -430,11 +474,17 @@ def _subobject_view(
                 update(copy.copy(instance), data, version)
 
         saved, conflicts = save_form(request, form, save)
+        if saved and inline:
+            notice = saved_notice(form) if saved_notice else ""
+            return fragment(None, notice=notice)
         if saved:
             messages.success(request, f"{noun.capitalize()} {'added' if is_new else 'saved'}.")
             return redirect(_detail_url(account, anchor))
     else:
         form = form_class(instance=instance)
+    if inline:
+        _autofocus(form)
+        return fragment(form, status=422 if form.is_bound else 200)
     return object_form_page(
         request,
         form=form,
@@ -450,14 +500,37 @@ def _subobject_view(
     )
 
 
-def _delete_view(request: HttpRequest, *, account: Account, delete, noun: str, anchor: str):
+def _autofocus(form: VersionedModelForm) -> None:
+    """Focus (once htmx swaps the form in) the first field with an error, else the first."""
+    names = [name for name, field in form.fields.items() if not field.widget.is_hidden]
+    invalid = [name for name in names if name in form.errors]
+    first = (invalid or names or [None])[0]
+    if first is not None:
+        form.fields[first].widget.attrs["autofocus"] = True
+
+
+def _delete_view(
+    request: HttpRequest,
+    *,
+    account: Account,
+    delete,
+    noun: str,
+    anchor: str,
+    fragment: Fragment | None = None,
+    deleted_notice: str = "",
+) -> HttpResponse:
+    """Delete one object on the account page, then back to the page (htmx: to its card)."""
+    inline = fragment is not None and is_htmx(request)
     try:
         delete()
     except ProtectedError:
-        messages.error(
-            request, f"This {noun} is referred to by other records, so it cannot be deleted."
-        )
+        error = f"This {noun} is referred to by other records, so it cannot be deleted."
+        if inline:
+            return fragment(None, error=error)
+        messages.error(request, error)
     else:
+        if inline:
+            return fragment(None, notice=deleted_notice or f"{noun.capitalize()} deleted.")
         messages.success(request, f"{noun.capitalize()} deleted.")
     return redirect(_detail_url(account, anchor))
 
@@ -589,8 +662,51 @@ def _get_member(request: HttpRequest, account: Account, member_id: int) -> Accou
     )
 
 
+def _team_card(
+    request: HttpRequest,
+    account: Account,
+    form: TeamMemberForm | None = None,
+    *,
+    notice: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The virtual-team card (accounts/partials/team_card.html), as the account page shows
+    it, with the inline add `form` open when given and the last action's notice or error."""
+    return render(
+        request,
+        "accounts/partials/team_card.html",
+        {
+            "account": account,
+            "team": list(selectors.account_team(account=account)),
+            "team_form": form,
+            "team_notice": notice,
+            "team_error": error,
+        },
+        status=status,
+    )
+
+
+def _member_added(form: TeamMemberForm) -> str:
+    data = form.cleaned_data
+    who = str(data["user"]) if data.get("user") else data["name"]
+    return f"{who} added as {AccountTeamMember.Role(data['role']).label}."
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def team_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The virtual-team card alone (htmx: "Cancel" on the inline form); else the page."""
+    account = _get_account(request, pk)
+    if not is_htmx(request):
+        return redirect(_detail_url(account, "team"))
+    return _team_card(request, account)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def team_member_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_account(request, pk)
     return _subobject_view(
@@ -602,6 +718,8 @@ def team_member_create(request: HttpRequest, pk: int) -> HttpResponse:
         update=None,
         noun="team member",
         anchor="team",
+        fragment=lambda form, **kwargs: _team_card(request, account, form, **kwargs),
+        saved_notice=_member_added,
     )
 
 
@@ -635,4 +753,6 @@ def team_member_delete(request: HttpRequest, pk: int, member_id: int) -> HttpRes
         delete=lambda: services.team_member_remove(actor=request.user, member=member),
         noun="team member",
         anchor="team",
+        fragment=lambda form, **kwargs: _team_card(request, account, form, **kwargs),
+        deleted_notice=f"{member.display_name} removed from the virtual team.",
     )

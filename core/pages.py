@@ -1,6 +1,6 @@
 """Page machinery every app's views share: saving an edit form through a service (with the
 stale-save conflict table), the generic "edit one object" page, list query strings and
-sortable column headers, and CSV exports.
+sortable column headers, CSV exports, and telling an htmx fragment request from a page load.
 
 Views stay thin: they parse input, call `save_form` with a closure over their service and
 render. Templates: templates/object_form.html, templates/includes/conflicts.html and
@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -213,6 +213,38 @@ def sort_headers(
             "state": state,
         }
     return headers
+
+
+# --- htmx ---------------------------------------------------------------------------
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether the request wants a fragment (a partial template) rather than the page.
+
+    htmx marks its requests with HX-Request; a boosted link or form (HX-Boosted) and a history
+    restore (HX-History-Restore-Request) expect the whole page, so they get it. Views that
+    answer both ways are decorated with `vary_on_headers("HX-Request")`, so a browser cache
+    never serves the fragment for the page's URL.
+    """
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and not headers.get("HX-Boosted")
+        and not headers.get("HX-History-Restore-Request")
+    )
+
+
+def htmx_location(request: HttpRequest, response: HttpResponse, url: str) -> HttpResponse:
+    """Have htmx show `url` in the address bar after the swap.
+
+    A new history entry (HX-Push-Url), unless the browser is already there (HX-Current-URL):
+    then the entry is replaced, so repeating a request does not add a step to Back.
+    """
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    target = urlsplit(url)
+    same = (current.path, current.query) == (target.path, target.query)
+    response["HX-Replace-Url" if same else "HX-Push-Url"] = url
+    return response
 
 
 # --- CSV exports --------------------------------------------------------------------
