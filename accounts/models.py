@@ -186,6 +186,7 @@ class AccountTeamMember(VersionedModel):
 class AgreementQuerySet(VisibleQuerySet):
     def with_renewal_facts(self):
         """Annotate what renewal status needs, so a list costs one query."""
+        # TODO(opportunities): also Exists(a won renewal opportunity pointing here).
         return self.annotate(has_successor=Exists(Agreement.objects.filter(renews=OuterRef("pk"))))
 
 
