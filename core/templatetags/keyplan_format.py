@@ -76,25 +76,30 @@ def money_compact(value) -> str:
     return f"{sign}{_strip(magnitude)}"
 
 
+def _percent_points(value) -> Decimal | None:
+    """A fraction as percentage points to one decimal (0.125 -> 12.5); -0.0 reads 0.0."""
+    d = _decimal(value)
+    if d is None:
+        return None
+    pct = (d * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Decimal("0.0") if pct == 0 else pct
+
+
 @register.filter
 def percent(value) -> str:
     """A fraction as a percent with one decimal: 0.125 -> "12.5%"; None -> "—"."""
-    d = _decimal(value)
-    if d is None:
+    pct = _percent_points(value)
+    if pct is None:
         return EMPTY
-    pct = (d * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if pct == 0:
-        pct = Decimal("0.0")
     return f"{pct:,.1f}%"
 
 
 @register.filter
 def signed_percent(value) -> str:
     """Growth: 0.125 -> "+12.5% ▲", -0.03 -> "−3.0% ▼", 0 -> "0.0%"; None -> "—"."""
-    d = _decimal(value)
-    if d is None:
+    pct = _percent_points(value)
+    if pct is None:
         return EMPTY
-    pct = (d * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if pct > 0:
         return f"+{pct:,.1f}% ▲"
     if pct < 0:
