@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "core",
     "teams",
     "accounts",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -186,11 +187,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.KeyplanPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
-    ],
+    # One django-filter FilterSet per resource (search `q`, `sort`, references, updated_since),
+    # the same one its page list uses.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON only: people explore the API in Swagger UI (/api/docs/). DRF's browsable pages
     # rely on inline styles that the Content Security Policy refuses.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -4,11 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import views as account_views
 from core import views as core_views
+from metrics import views as metrics_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", metrics_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -31,3 +31,27 @@ def current_fiscal_year() -> int:
 
 def fiscal_year_label(fy: int) -> str:
     return f"FY{fy}"
+
+
+def shift_years(day: datetime.date, years: int) -> datetime.date:
+    """The same date `years` later (earlier when negative); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def ytd_window(fy: int, as_of: datetime.date | None = None) -> "Window":
+    """W(F) of domain.md: [start(F), min(end(F), as_of)]. For a fiscal year that starts after
+    `as_of` the window is empty (its end is before its start)."""
+    start, end = fiscal_year_bounds(fy)
+    return start, min(end, as_of or timezone.localdate())
+
+
+Window = tuple[datetime.date, datetime.date]
+
+
+def prior_window(window: Window) -> Window:
+    """The prior-year twin W(F-1): the same dates one year earlier."""
+    start, end = window
+    return shift_years(start, -1), shift_years(end, -1)

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from .exceptions import StaleVersionError
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -12,7 +14,14 @@ class TimeStampedModel(models.Model):
 
 
 class VersionedModel(TimeStampedModel):
-    """An editable row. `version` guards against lost updates (see core.services.model_update)."""
+    """An editable row. `version` guards against lost updates.
+
+    `save_guarded(expected_version=n, update_fields=[...])` writes the row with one
+    `UPDATE ... SET ..., version = n + 1 WHERE id = ... AND version = n`: of two people who
+    edited version n only the first wins, the second gets StaleVersionError and nothing is
+    written. It is an ordinary `save()` otherwise, so history (django-simple-history) and
+    `auto_now` behave as usual. core.services.model_update is the one caller in services.
+    """
 
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -22,6 +31,36 @@ class VersionedModel(TimeStampedModel):
     @property
     def etag(self) -> str:
         return f'"{self.pk}-{self.version}"'
+
+    def save_guarded(self, *, expected_version: int, update_fields: list[str] | None = None):
+        self._version_guard = expected_version
+        self.version = expected_version + 1
+        if update_fields is not None:
+            update_fields = sorted({*update_fields, "version", "updated_at"})
+        try:
+            self.save(update_fields=update_fields)
+        except StaleVersionError:
+            self.version = expected_version
+            raise
+        finally:
+            del self._version_guard
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        guard = getattr(self, "_version_guard", None)
+        if guard is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        updated = super()._do_update(
+            base_qs.filter(version=guard), using, pk_val, values, update_fields, True
+        )
+        if not updated:
+            current = (
+                base_qs.model._base_manager.using(using)
+                .filter(pk=pk_val)
+                .values_list("version", flat=True)
+                .first()
+            )
+            raise StaleVersionError(current_version=current, submitted_version=guard)
+        return updated
 
 
 class IdempotencyRecord(models.Model):

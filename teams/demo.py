@@ -47,7 +47,7 @@ from accounts.services import (
     agreement_create,
     deployment_create,
     revenue_bulk_upsert,
-    team_member_add,
+    team_member_create,
 )
 from core.fiscal import fiscal_year_bounds, fiscal_year_of
 
@@ -561,7 +561,7 @@ def _seed_account_teams(ctx: DemoContext) -> None:
         if key in existing:
             continue
         existing.add(key)
-        team_member_add(actor=ctx.actor, account=account, **member)
+        team_member_create(actor=ctx.actor, account=account, **member)
         ctx.created["account team members"] += 1
 
 
@@ -762,7 +762,6 @@ def _seed_revenue(ctx: DemoContext) -> None:
                 continue
             rows.append(
                 RevenueRow(
-                    index=len(rows),
                     account=account,
                     period=period,
                     amount=Decimal(f"{amount:.2f}"),

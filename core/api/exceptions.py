@@ -1,14 +1,19 @@
 """One exception handler: domain errors become clear 400/403/409 answers, never a 500."""
 
+import logging
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import PermissionDeniedError, StaleVersionError
+from core.exceptions import INTEGRITY_MESSAGE, PermissionDeniedError, StaleVersionError
+
+logger = logging.getLogger(__name__)
 
 
 class PreconditionFailed(APIException):
@@ -42,4 +47,9 @@ def exception_handler(exc, context):
             {"detail": f"Still referenced by {', '.join(names)}; remove those first."},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, IntegrityError):
+        # A row written at the same moment took the unique key (the service's own check
+        # passed before it committed): the database decided the race.
+        logger.info("Unique-key clash answered 409: %s", exc)
+        return Response({"detail": INTEGRITY_MESSAGE}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)

@@ -1,7 +1,13 @@
-"""FilterSet base: every list filters by `updated_since` (ISO time) for sync clients."""
+"""Filters every list shares. One django-filter FilterSet per resource serves both its page
+list and its API list (`<app>/filters.py`), built from these parts:
+
+- SyncFilterSet: `updated_since` (ISO time) for sync clients;
+- SearchFilter (`q`), SortFilter (`sort`), IdFilter (references by id), UsernameFilter.
+"""
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 
@@ -29,3 +35,45 @@ class SyncFilterSet(django_filters.FilterSet):
 @extend_schema_field(str)
 class UsernameFilter(django_filters.CharFilter):
     """Filter by a user given as username (api.md: users travel as usernames)."""
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`?q=` text search: rows where any of `fields` contains the text (case-insensitive)."""
+
+    def __init__(self, *, fields: list[str], **kwargs):
+        self.search_fields = fields
+        kwargs.setdefault("label", f"Search in {', '.join(fields)}.")
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """`?sort=` a column (`-column` for descending), ties broken by id so paging is stable.
+    Without it the list keeps the order its view gives."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*ordering, "pk")
+
+
+@extend_schema_field(int)
+class IdFilter(django_filters.Filter):
+    """A reference by id (`?account=12`). An id the user may not see lists nothing, exactly
+    like an id that does not exist: the two are indistinguishable."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)

@@ -213,8 +213,9 @@ def test_revenue_bulk_saves_good_rows_and_reports_bad_ones_by_index(
     response = api_as(am).post("/api/v1/revenue/bulk/", {"records": records}, format="json")
     assert response.status_code == 200
     results = response.json()["results"]
+    # Records 0 and 6 share a key: the last one wins and both report its outcome.
     assert [r["status"] for r in results] == [
-        "unchanged",
+        "updated",
         "created",
         "error",
         "error",
@@ -222,13 +223,15 @@ def test_revenue_bulk_saves_good_rows_and_reports_bad_ones_by_index(
         "error",
         "updated",
     ]
+    assert results[0]["id"] == results[6]["id"]
     assert [r["index"] for r in results] == list(range(7))
     assert "period" in results[2]["errors"]
     assert "account" in results[3]["errors"]
     assert "amount" in results[4]["errors"]
     assert "account" in results[5]["errors"]
     assert RevenueRecord.objects.filter(account=account).count() == 2
-    assert RevenueRecord.objects.get(period=datetime.date(2026, 7, 1)).amount == Decimal("6.00")
+    record = RevenueRecord.objects.get(period=datetime.date(2026, 7, 1))
+    assert (record.amount, record.version) == (Decimal("6.00"), 2)  # the version moved once
     assert not RevenueRecord.objects.filter(account=other_account).exists()
 
 

@@ -261,9 +261,11 @@ def test_bad_input_names_the_field_and_writes_nothing(api_as, am, account):
     assert response.status_code == 400
     assert {"name", "segment", "ltp"} <= set(response.json())
 
+    before = Account.objects.count()
     response = client.post("/api/v1/accounts/", "not json", content_type="application/json")
     assert response.status_code == 400
-    assert RevenueRecord.objects.count() == 0
+    assert "detail" in response.json()
+    assert Account.objects.count() == before
 
 
 def test_revenue_post_upserts_on_its_key(api_as, am, account):
@@ -271,11 +273,17 @@ def test_revenue_post_upserts_on_its_key(api_as, am, account):
     body = {"account": account.pk, "period": "2026-08-01", "amount": "10.00", "source": "erp"}
     first = client.post("/api/v1/revenue/", body)
     assert first.status_code == 201
+    assert first.json()["version"] == 1
+    # Re-sending replaces the record: 200, same row, the version moves once.
     second = client.post("/api/v1/revenue/", {**body, "amount": "12.50"})
-    assert second.status_code == 201
+    assert second.status_code == 200
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["version"] == 2
     assert RevenueRecord.objects.get().amount == Decimal("12.50")
+    # An identical resend changes nothing, not even the version.
+    third = client.post("/api/v1/revenue/", {**body, "amount": "12.50"})
+    assert third.status_code == 200
+    assert third.json()["version"] == 2
 
 
 def test_openapi_schema_is_valid_and_warning_free(tmp_path):

@@ -49,9 +49,10 @@ def test_display_value_reads_for_people_and_hides_rows_outside_view(am, other_am
     assert display_value(Decimal("1250000.4"), None, am) == "USD 1,250,000"
     assert display_value(datetime.date(2027, 6, 30), None, am) == "30 Jun 2027"
     assert display_value("mature", segment, am) == "Mature"
-    assert display_value(UserFactory(username="kim", first_name="", last_name=""), None, am) == (
-        "kim"
-    )
+    teammate = UserFactory(username="kim", first_name="", last_name="", team=am.team)
+    assert display_value(teammate, None, am) == "kim"
+    stranger = UserFactory(username="lee", first_name="Lee", last_name="Outside")
+    assert display_value(stranger, None, am) == "(a user outside your view)"
     assert display_value(AccountFactory(owner=am, name="Mine Ltd"), None, am) == "Mine Ltd"
     hidden = AccountFactory(owner=other_am, name="Theirs Ltd")
     assert display_value(hidden, None, am) == "(an account outside your view)"

@@ -82,7 +82,7 @@ def test_seed_demo_builds_the_territory_once(no_demo_password):
     with_team = Account.objects.filter(team_members__isnull=False).distinct().count()
     assert with_team > Account.objects.count() * 0.8
 
-    statuses = Counter(a.renewal_status for a in Agreement.objects.with_renewal_facts())
+    statuses = Counter(a.renewal_status for a in Agreement.objects.with_renewal_status())
     assert statuses["due"] >= 5
     assert statuses["lapsed"] >= 3
     assert statuses["renewed"] >= 5
