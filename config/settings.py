@@ -222,6 +222,9 @@ LTP_MINIMUM = {
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# How long a POST in flight holds its Idempotency-Key before a retry may take it over (a
+# worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

@@ -71,7 +71,8 @@ class IdempotencyRecordAdmin(OpsModelAdmin):
         "key",
         "request_hash",
         "status_code",
-        "content_type",
+        "response_headers",
+        "leased_until",
         "created_at",
     ]
     exclude = ["response_body"]
