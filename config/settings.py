@@ -194,6 +194,12 @@ REST_FRAMEWORK = {
     # JSON only: people explore the API in Swagger UI (/api/docs/). DRF's browsable pages
     # rely on inline styles that the Content Security Policy refuses.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, with JSON refusing absurdly deep nesting (a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
