@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.RejectNulQueryMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.idempotency.IdempotencyMiddleware",
 ]

@@ -45,6 +45,47 @@ def test_json_nested_within_the_limit_is_parsed(api_as, am):
     assert response.status_code == 201, response.json()
 
 
+NUL_URLS = [
+    "/accounts/?q=%00",
+    "/accounts/?owner=%00",
+    "/accounts/?sector=%00",
+    "/accounts/?territory=%00",
+    "/accounts/?industry=%00",
+    "/accounts/?%00=1",
+    "/accounts/export/?q=%00",
+    "/admin/autocomplete/?term=%00&app_label=accounts&model_name=account&field_name=parent",
+]
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_a_nul_in_the_query_string_is_a_400_page(client, ops, url):
+    client.force_login(ops)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert b"NUL character" in response.content
+    assert b"Keyplan" in response.content  # the product's layout
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/accounts/?search=%00", "/api/v1/accounts/?owner=a%00b", "/api/v1/users/?x%00=1"],
+)
+def test_a_nul_in_an_api_query_string_is_a_json_400(api_as, am, url):
+    response = api_as(am).get(url)
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The query string contains a NUL character (%00), which no parameter accepts."
+    }
+
+
+def test_a_nul_in_a_post_query_string_writes_nothing(api_as, am):
+    body = {"name": "Nul Co", "segment": "mature", "ltp": "1.00"}
+    response = api_as(am).post("/api/v1/accounts/?x=%00", body, HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 400
+    assert not Account.objects.exists()
+
+
 BAD_UPDATED_SINCE = [
     "0243-01-09T17:54:11.8%2B23:32",
     "0243-01-09T17:54:11Z",
