@@ -6,6 +6,7 @@ PostgreSQL and Redis; set DEBUG=false (the default outside `make run`) for produ
 which then refuses to start without SECRET_KEY.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "csp",
+    "axes",
     "core",
     "teams",
     "accounts",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "core.middleware.RejectNulQueryMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.idempotency.IdempotencyMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +99,27 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
+
+# Sign-in brute force (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user
+# name, that user name is locked out for AXES_COOLOFF_MINUTES, on /login/ and /admin/login/
+# alike; a successful sign-in before the limit starts the count again. Axes' backend checks
+# the lockout and needs the request: tests sign in with force_login or pass request=.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Comma-separated; join parameters with "+" to lock out a combination ("username+ip_address").
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env.list("AXES_LOCKOUT_PARAMETERS", default=["username"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+# axes.W006 warns that a lockout without ip_address can be dodged by rotating user agents or
+# cookies. One keyed on the user name cannot be: every attempt at that name counts.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"] if "username" in AXES_LOCKOUT_PARAMETERS else []
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

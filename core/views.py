@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -62,6 +63,23 @@ def set_fiscal_year(request):
     if fy in selectable_fiscal_years():
         request.session[FISCAL_YEAR_SESSION_KEY] = fy
     return HttpResponseRedirect(_safe_local_path(request, request.GET.get("next", "")))
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the user name is locked out (AXES_LOCKOUT_CALLABLE):
+    a page in our layout saying when to try again, 429 with Retry-After."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {
+            "cooloff_minutes": max(1, round(cooloff.total_seconds() / 60)),
+            "retry_at": timezone.localtime() + cooloff,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(cooloff.total_seconds()))
+    return response
 
 
 def favicon(request):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from accounts import services
 from accounts.models import Account, Agreement, RevenueRecord
@@ -222,5 +223,6 @@ def test_fiscal_year_follows_the_start_month_setting(settings):
 @pytest.mark.django_db
 def test_user_factory_password_works(client):
     user = UserFactory(username="pw")
-    assert client.login(username="pw", password="correct-horse-battery")
+    # django-axes checks every sign-in against its lockout and needs the request for that.
+    assert client.login(request=HttpRequest(), username="pw", password="correct-horse-battery")
     assert user.is_am
