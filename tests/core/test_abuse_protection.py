@@ -77,3 +77,38 @@ def test_the_lockout_ends_after_the_cool_off(client, lockout, am):
     AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
     assert _sign_in(client, "/login/", "am", PASSWORD).status_code == 302
 
+
+@pytest.fixture
+def user_rate(monkeypatch):
+    """Throttle rates are read once, when DRF loads; set one for a test in the live table."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def set_rate(scope, rate):
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
+
+    return set_rate
+
+
+def test_the_api_throttles_each_user_with_429_and_retry_after(api_as, am, other_am, user_rate):
+    from accounts.models import Account
+
+    user_rate("user", "3/min")
+    client = api_as(am)
+    for _ in range(3):
+        assert client.get("/api/v1/accounts/").status_code == 200
+    response = client.get("/api/v1/accounts/")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert "throttled" in response.json()["detail"].lower()
+
+    body = {"name": "Throttled Co", "segment": "mature", "ltp": "1.00"}
+    refused = client.post("/api/v1/accounts/", body, HTTP_IDEMPOTENCY_KEY="k")
+    assert refused.status_code == 429
+    assert not Account.objects.filter(name="Throttled Co").exists()
+    # A 429 says nothing final, so its Idempotency-Key is not kept.
+    from core.models import IdempotencyRecord
+
+    assert not IdempotencyRecord.objects.exists()
+
+    # Another user has a count of their own.
+    assert api_as(other_am).get("/api/v1/accounts/").status_code == 200
