@@ -264,6 +264,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Account plans, pipeline, renewals and revenue for enterprise account managers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # api.md: nothing but sign-in and /healthz answers anonymous requests. The schema answers
+    # 401 to them; Swagger UI (config/urls.py) sends anonymous browsers to the sign-in page.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files (closed network, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
