@@ -202,7 +202,8 @@ class IdempotencyRecordAdmin(OpsPermissionsMixin, admin.ModelAdmin):
         "key",
         "request_hash",
         "status_code",
-        "content_type",
+        "response_headers",
+        "leased_until",
         "created_at",
     ]
     exclude = ["response_body"]

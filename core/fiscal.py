@@ -29,6 +29,17 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.localdate())
 
 
+# The fiscal years people pick from in the top bar: next year, this one and three back.
+SELECTABLE_YEARS_AHEAD = 1
+SELECTABLE_YEARS_BACK = 3
+
+
+def selectable_fiscal_years() -> list[int]:
+    """The years the fiscal-year switcher offers and accepts, newest first."""
+    current = current_fiscal_year()
+    return list(range(current + SELECTABLE_YEARS_AHEAD, current - SELECTABLE_YEARS_BACK - 1, -1))
+
+
 def fiscal_year_label(fy: int) -> str:
     return f"FY{fy}"
 

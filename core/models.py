@@ -1,6 +1,10 @@
 """Shared model bases and the idempotency ledger, used by every app."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .exceptions import StaleVersionError
 
@@ -63,15 +67,24 @@ class VersionedModel(TimeStampedModel):
         return updated
 
 
+def idempotency_lease_deadline() -> datetime:
+    """Until when a request that starts now holds its Idempotency-Key."""
+    return timezone.now() + timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
+
+
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an Idempotency-Key, replayed for repeats."""
+    """The first answer to a POST sent with an Idempotency-Key, replayed for repeats.
+
+    While the request runs, status_code is NULL and the key is held until `leased_until`;
+    a repeat after that takes it over (see core.idempotency)."""
 
     principal = models.CharField(max_length=64)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
     response_body = models.BinaryField(null=True, blank=True)
+    leased_until = models.DateTimeField(default=idempotency_lease_deadline)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -347,3 +347,20 @@ def test_put_replaces_the_editable_fields(api_as, am, account):
     response = api_as(am).put(f"/api/v1/accounts/{account.pk}/", {"name": "Only name"})
     assert response.status_code == 400
     assert "ltp" in response.json()
+
+
+def test_schema_and_docs_are_for_signed_in_users_only(client, am):
+    schema = APIClient().get("/api/schema/")
+    assert schema.status_code == 401
+    assert schema.json() == {"detail": "Authentication credentials were not provided."}
+    assert "openapi" not in schema.content.decode()
+
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"] == "/login/?next=/api/docs/"
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 302
+
+    client.force_login(am)
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200
