@@ -42,7 +42,7 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDeniedError):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ProtectedError):
-        names = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         return Response(
             {"detail": f"Still referenced by {', '.join(names)}; remove those first."},
             status=status.HTTP_409_CONFLICT,
