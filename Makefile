@@ -4,7 +4,8 @@
 #               http://127.0.0.1:8000/ (SQLite and in-process tasks unless DATABASE_URL /
 #               REDIS_URL are set in the environment)
 #   make test   set up .venv with the test extras, then ruff, Django's system check, the
-#               migrations check and pytest (extra pytest options: make test PYTEST_ARGS="-k x")
+#               migrations check and pytest with coverage (extra pytest options:
+#               make test PYTEST_ARGS="-k x")
 #   make lock   write requirements*.txt again from pyproject.toml, after editing its
 #               dependencies (LOCK_ARGS=--upgrade moves every pin to the newest release)
 
@@ -38,12 +39,18 @@ LOCK_ARGS ?=
 UV_COMPILE := $(UV) pip compile pyproject.toml - --quiet --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
 
+# Coverage over the project packages ([tool.coverage] in pyproject.toml). The floor,
+# fail_under, is for the whole suite: a run narrowed with PYTEST_ARGS prints the report and
+# is not held to it.
+COV_ARGS := --cov --cov-report=term-missing:skip-covered \
+	$(if $(strip $(PYTEST_ARGS)),--cov-fail-under=0)
+
 .DEFAULT_GOAL := _usage
 .PHONY: run test lock _usage
 
 _usage:
 	@echo "make run   - start Keyplan at http://127.0.0.1:8000/ with demo data"
-	@echo "make test  - lint, checks and the test suite"
+	@echo "make test  - lint, checks and the test suite with coverage"
 	@echo "make lock  - rewrite requirements*.txt from pyproject.toml (LOCK_ARGS=--upgrade: newest pins)"
 
 run: $(VENV)/.installed
@@ -58,7 +65,7 @@ test: $(VENV)/.installed-test
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	@# pytest exits 5 when it collected no test: say so plainly rather than fail the build.
-	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(PY) -m pytest $(COV_ARGS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; rc=0; fi; exit $$rc
 
 lock: $(VENV)/.uv-$(UV_VERSION)
