@@ -286,6 +286,22 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).
 IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
 
+# The demo data (`manage.py seed_demo`): the one explicit registry of every app's demo part,
+# run by core.demo.run_demo in this order, in one transaction. An app adds its part here;
+# nothing is found by file name. Each part draws from its own seeded random generator, so
+# the order changes no data, only which part sees which rows: a part comes after the parts
+# whose rows it uses (seed_people makes the users and the ops actor every later part needs).
+# Quotas sit before revenue only so the seed summary lists what it made in its usual order.
+KEYPLAN_DEMO_PARTS = [
+    "teams.demo.seed_people",
+    "accounts.demo.seed_accounts",
+    "accounts.demo.seed_account_teams",
+    "accounts.demo.seed_agreements",
+    "accounts.demo.seed_deployments",
+    "teams.demo.seed_quotas",
+    "accounts.demo.seed_revenue",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
