@@ -302,6 +302,18 @@ KEYPLAN_DEMO_PARTS = [
     "accounts.demo.seed_revenue",
 ]
 
+# The large-book generator's parts (`manage.py generate_book`, core/book.py), in order. A later
+# app adds its part after the ones it builds on, e.g. "opportunities.book.generate_opportunities".
+KEYPLAN_BOOK_PARTS = [
+    "teams.book.generate_people",
+    "teams.book.generate_quotas",
+    "accounts.book.generate_accounts",
+    "accounts.book.generate_account_teams",
+    "accounts.book.generate_agreements",
+    "accounts.book.generate_deployments",
+    "accounts.book.generate_revenue",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
