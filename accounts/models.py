@@ -84,7 +84,10 @@ class Account(VersionedModel):
         constraints = [
             models.CheckConstraint(condition=Q(ltp__gte=0), name="account_ltp_gte_0"),
         ]
-        indexes = [models.Index(fields=["owner", "is_active"])]
+        indexes = [
+            models.Index(fields=["owner", "is_active"]),
+            models.Index(fields=["name", "id"], name="account_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -253,6 +256,7 @@ class Agreement(VersionedModel):
             ),
             models.CheckConstraint(condition=Q(annual_value__gte=0), name="agreement_value_gte_0"),
         ]
+        indexes = [models.Index(fields=["end_date", "id"], name="agreement_end_order")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"
@@ -314,7 +318,9 @@ class RevenueRecord(VersionedModel):
                 ),
             )
         ]
-        indexes = [models.Index(fields=["account", "period"])]
+        # The unique key serves lookups by account (and period); the list's default order is
+        # newest period first, by account: read straight off this index, no sort of the ledger.
+        indexes = [models.Index(fields=["-period", "account", "id"], name="revenue_list_order")]
 
     def __str__(self) -> str:
         return f"{self.account} {self.period:%Y-%m} {self.amount}"

@@ -281,6 +281,8 @@ LTP_MINIMUM = {
 }
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
+# API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
+LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # How long a POST in flight holds its Idempotency-Key before a retry may take it over (a
 # worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).

@@ -364,3 +364,20 @@ def test_schema_and_docs_are_for_signed_in_users_only(client, am):
     client.force_login(am)
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_list_counts_stop_at_the_limit_and_pages_need_no_count(api_as, am, settings):
+    settings.LIST_COUNT_LIMIT = 3
+    AccountFactory.create_batch(5, owner=am)
+    client = api_as(am)
+    first = client.get("/api/v1/accounts/?page_size=2").json()
+    assert first["count"] is None  # more than the limit: not counted
+    assert first["previous"] is None and "page=2" in first["next"]
+    last = client.get("/api/v1/accounts/?page_size=2&page=3").json()
+    assert (last["count"], last["next"], len(last["results"])) == (5, None, 1)
+    settings.LIST_COUNT_LIMIT = 10
+    assert client.get("/api/v1/accounts/?page_size=2").json()["count"] == 5
+    for bad in ("4", "0", "abc"):
+        response = client.get(f"/api/v1/accounts/?page_size=2&page={bad}")
+        assert response.status_code == 404, bad
+        assert "page" in response.json()["detail"]
