@@ -71,13 +71,28 @@ class AccountTeamMemberFilter(SyncFilterSet):
 
 
 class AgreementFilter(SyncFilterSet):
+    """Agreements: the renewals page (/accounts/renewals/) and GET /api/v1/agreements/. The
+    queryset carries the renewal-status annotation (accounts.selectors.agreement_list)."""
+
+    q = SearchFilter(fields=["number", "account__name", "account__external_id"])
     account = IdFilter(field_name="account_id")
     renews = IdFilter(field_name="renews_id")
     kind = django_filters.ChoiceFilter(choices=Agreement.Kind.choices)
+    renewal_status = django_filters.ChoiceFilter(choices=Agreement.RenewalStatus.choices)
+    owner = UsernameFilter(field_name="account__owner__username")
     number = django_filters.CharFilter()
     end_date_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
     end_date_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte")
-    sort = SortFilter(fields=["end_date", "start_date", "annual_value", ("updated_at", "updated")])
+    sort = SortFilter(
+        fields=[
+            "end_date",
+            "start_date",
+            "annual_value",
+            ("account__name", "account"),
+            "kind",
+            ("updated_at", "updated"),
+        ]
+    )
 
     class Meta:
         model = Agreement

@@ -14,12 +14,15 @@ from accounts.access import assignable_owners
 from teams.models import User
 from teams.selectors import am_account_load, is_over_capacity
 
+HOME_ROWS = 10  # rows per list on the home page; each list links to all of them
+
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
+    due = account_selectors.agreements_due(user=user).select_related("account")
     own_load = None
     over_capacity_ams: list[User] = []
     if user.is_am:
@@ -41,7 +44,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "nav": "home",
             "today": today,
             "counts": account_selectors.account_counts(user=user),
-            "due": list(account_selectors.agreements_due(user=user)),
+            # The soonest few; the renewals page lists them all.
+            "due": list(due[:HOME_ROWS]),
+            "due_total": due.count(),
             "due_days": settings.AGREEMENT_DUE_DAYS,
             "own_load": own_load,
             "own_over_capacity": own_load is not None and is_over_capacity(own_load),

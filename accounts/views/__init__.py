@@ -5,6 +5,7 @@ offer the controls accounts.access allows. The generic machinery (saving a form,
 add/edit/delete views, list filters, CSV) comes from core.pages.
 
 - lists.py: the accounts list (the AM's worklist) and its CSV export;
+- renewals.py: the agreements by renewal status (due first) and their CSV export;
 - detail.py: the account page;
 - edit.py: the account's create and edit forms;
 - objects.py: agreements, deployments and the virtual team on the account page.
@@ -13,6 +14,7 @@ add/edit/delete views, list filters, CSV) comes from core.pages.
 from .detail import account_detail
 from .edit import account_create, account_edit
 from .lists import account_export, account_list
+from .renewals import renewal_export, renewal_list
 from .objects import (
     agreement_create,
     agreement_delete,
@@ -38,6 +40,8 @@ __all__ = [
     "deployment_create",
     "deployment_delete",
     "deployment_edit",
+    "renewal_export",
+    "renewal_list",
     "team_card",
     "team_member_create",
     "team_member_delete",
