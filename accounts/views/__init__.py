@@ -14,7 +14,6 @@ add/edit/delete views, list filters, CSV) comes from core.pages.
 from .detail import account_detail
 from .edit import account_create, account_edit
 from .lists import account_export, account_list
-from .renewals import renewal_export, renewal_list
 from .objects import (
     agreement_create,
     agreement_delete,
@@ -27,6 +26,7 @@ from .objects import (
     team_member_delete,
     team_member_edit,
 )
+from .renewals import renewal_export, renewal_list
 
 __all__ = [
     "account_create",
