@@ -24,8 +24,11 @@ RUN pip install --require-hashes -r requirements.txt
 COPY . .
 RUN pip install --no-deps --no-build-isolation . \
     && rm -rf build ./*.egg-info \
-    && SECRET_KEY=collectstatic-only-not-a-secret DEBUG=false python manage.py collectstatic --noinput
+    && SECRET_KEY=collectstatic-only-not-a-secret DEBUG=false python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown keyplan /app/media
 
+# Files the app writes (background CSV exports): a volume shared by web and worker.
+ENV MEDIA_ROOT=/app/media
 USER keyplan
 EXPOSE 8000
 

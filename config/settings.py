@@ -139,6 +139,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Files the app writes (background exports); served only through views that check the owner.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -281,6 +283,13 @@ LTP_MINIMUM = {
 }
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
+# CSV exports longer than this run as a background job with a progress page (core.jobs).
+EXPORT_ASYNC_ROWS = env.int("EXPORT_ASYNC_ROWS", default=5_000)
+# Background jobs a page can start, by kind (core.jobs): the one registry of job functions.
+KEYPLAN_JOBS = {
+    "accounts-csv": "accounts.exports.accounts_csv_job",
+    "renewals-csv": "accounts.exports.renewals_csv_job",
+}
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

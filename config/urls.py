@@ -14,6 +14,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("fiscal-year/", core_views.set_fiscal_year, name="set_fiscal_year"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("jobs/<int:pk>/", core_views.job_detail, name="job"),
+    path("jobs/<int:pk>/download/", core_views.job_download, name="job_download"),
     path("favicon.ico", core_views.favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

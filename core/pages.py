@@ -18,12 +18,13 @@ from decimal import Decimal
 from typing import Any, TypedDict
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
 from django.db.models.deletion import ProtectedError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import dateformat
 
@@ -292,7 +293,12 @@ def page_filter(request: HttpRequest, filterset_class, queryset, defaults: Mappi
     Returns (filterset, params): `params` is every default key with its cleaned value, for
     `querystring` and `sort_headers`.
     """
-    data = request.GET.copy()
+    return filter_query(filterset_class, request.GET, queryset, defaults, request=request)
+
+
+def filter_query(filterset_class, query, queryset, defaults: Mapping[str, Any], request=None):
+    """`page_filter` for a query string kept elsewhere (a background export's parameters)."""
+    data = query.copy()
     for key, value in defaults.items():
         if key not in data and value not in ("", None, False):
             data[key] = value
@@ -407,14 +413,51 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+class _Echo:
+    """A file-like object whose write() returns what it was given (for streaming csv)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> Iterable[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([csv_safe(value) for value in row])
+
+
 def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Iterable[Any]]
-) -> HttpResponse:
-    """A CSV download: `header`, then every row with each cell made `csv_safe`."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+) -> StreamingHttpResponse:
+    """A CSV download, streamed as the rows are read: `header`, then every row with each
+    cell made `csv_safe`. Pass `rows` as a lazy iterable (a queryset's values_list().iterator())
+    so a large export never sits in memory."""
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
     return response
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    count: int,
+    kind: str,
+    title: str,
+    filename: str,
+    header: Sequence[str],
+    rows: Callable[[], Iterable[Iterable[Any]]],
+) -> HttpResponse:
+    """Stream a CSV of `count` rows, or, above settings.EXPORT_ASYNC_ROWS, start a background
+    job (core.jobs `kind`, rebuilt from the query string) and send the user to its progress
+    page, where the file is downloaded once written."""
+    if count <= settings.EXPORT_ASYNC_ROWS:
+        return csv_response(filename=filename, header=header, rows=rows())
+    from .jobs import start_job
+
+    job = start_job(
+        actor=request.user, kind=kind, title=title, params={"query": request.GET.urlencode()}
+    )
+    return redirect("job", pk=job.pk)

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from .context_processors import FISCAL_YEAR_SESSION_KEY
 from .fiscal import selectable_fiscal_years
@@ -87,3 +88,33 @@ def favicon(request):
     from django.contrib.staticfiles.storage import staticfiles_storage
 
     return redirect(staticfiles_storage.url("img/favicon.svg"), permanent=True)
+
+
+def _own_job(request, pk: int):
+    from .models import Job
+
+    return get_object_or_404(Job, pk=pk, owner=request.user)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def job_detail(request, pk: int):
+    """A background job's progress; htmx polls its card until the job has finished. Other
+    people's jobs answer 404."""
+    from .pages import is_htmx
+
+    job = _own_job(request, pk)
+    template = "core/partials/job_card.html" if is_htmx(request) else "core/job.html"
+    return render(request, template, {"job": job, "nav": ""})
+
+
+@login_required
+@require_GET
+def job_download(request, pk: int):
+    from .models import Job
+
+    job = _own_job(request, pk)
+    if job.status != Job.Status.DONE or not job.file:
+        raise Http404("This file is not ready.")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

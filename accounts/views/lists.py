@@ -12,35 +12,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from core.pages import csv_response, htmx_location, is_htmx, page_filter, querystring, sort_headers
+from core.pages import export_response, htmx_location, is_htmx, querystring, sort_headers
 from teams.selectors import am_account_load, is_over_capacity
 
-from .. import selectors
-from ..filters import AccountFilter
+from .. import exports, selectors
 from ..models import Account
 
 PAGE_SIZE = 25
 SORTABLE_COLUMNS = ["name", "segment", "sector", "territory", "owner", "ltp", "updated"]
 # The list's parameters in query-string order, with the values left out of its URLs.
-LIST_DEFAULTS = {
-    "q": "",
-    "segment": "",
-    "sector": "",
-    "territory": "",
-    "owner": "",
-    "industry": "",
-    "below_ltp_threshold": False,
-    "status": "active",
-    "sort": "name",
-}
+LIST_DEFAULTS = exports.ACCOUNT_DEFAULTS
 FILTER_KEYS = [key for key in LIST_DEFAULTS if key != "sort"]
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
-    filterset, params = page_filter(
-        request, AccountFilter, selectors.account_list(user=request.user), LIST_DEFAULTS
-    )
-    return filterset, params
+    return exports.account_filter(request.user, request.GET)
 
 
 @login_required
@@ -89,48 +75,20 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return htmx_location(request, response, url)
 
 
-CSV_COLUMNS = [
-    "id",
-    "name",
-    "external_id",
-    "segment",
-    "sector",
-    "industry",
-    "territory",
-    "owner_username",
-    "owner_name",
-    "ltp",
-    "below_ltp",
-    "parent",
-    "is_active",
-    "updated_at",
-]
-
-
 @login_required
 @require_GET
 def account_export(request: HttpRequest) -> HttpResponse:
-    """Exactly the rows the list shows for these filters and this sort, every page. A parent
-    outside the user's view is left blank, as on the page."""
+    """Exactly the rows the list shows for these filters and this sort, every page, streamed;
+    a very long list is written by a background job instead. A parent outside the user's
+    view is left blank, as on the page."""
     filterset, _ = _filtered(request)
-    rows = (
-        (
-            a.pk,
-            a.name,
-            a.external_id or "",
-            a.segment,
-            a.sector,
-            a.industry,
-            a.territory,
-            a.owner.username,
-            a.owner.get_full_name(),
-            f"{a.ltp:.2f}",
-            "yes" if a.below_ltp_threshold else "no",
-            a.visible_parent_name or "",
-            "yes" if a.is_active else "no",
-            timezone.localtime(a.updated_at).isoformat(timespec="seconds"),
-        )
-        for a in filterset.qs.iterator(chunk_size=500)
+    queryset = filterset.qs
+    return export_response(
+        request,
+        count=queryset.count(),
+        kind="accounts-csv",
+        title="Accounts export",
+        filename=f"keyplan-accounts-{timezone.localdate().isoformat()}.csv",
+        header=exports.ACCOUNT_COLUMNS,
+        rows=lambda: exports.account_rows(queryset),
     )
-    stamp = timezone.localdate().isoformat()
-    return csv_response(filename=f"keyplan-accounts-{stamp}.csv", header=CSV_COLUMNS, rows=rows)

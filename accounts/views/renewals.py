@@ -9,21 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.pages import csv_response, page_filter, querystring, sort_headers
+from core.pages import export_response, querystring, sort_headers
 
-from .. import selectors
-from ..filters import AgreementFilter
+from .. import exports
 from ..models import Agreement
 
 PAGE_SIZE = 25
 SORTABLE = ["account", "kind", "end_date", "annual_value"]
-DEFAULTS = {"q": "", "renewal_status": "due", "kind": "", "owner": "", "sort": "end_date"}
+DEFAULTS = exports.RENEWAL_DEFAULTS
 
 
 def _filtered(request: HttpRequest):
-    return page_filter(
-        request, AgreementFilter, selectors.agreement_list(user=request.user), DEFAULTS
-    )
+    return exports.renewal_filter(request.user, request.GET)
 
 
 @login_required
@@ -58,47 +55,15 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def renewal_export(request: HttpRequest) -> HttpResponse:
-    """Exactly the rows the page lists, every page."""
+    """Exactly the rows the page lists, every page (streamed, or a background job)."""
     filterset, _ = _filtered(request)
-    today = timezone.localdate()
-    rows = (
-        (
-            a["account__name"],
-            a["account__external_id"] or "",
-            a["account__owner__username"],
-            a["kind"],
-            a["number"],
-            a["start_date"].isoformat(),
-            a["end_date"].isoformat(),
-            (a["end_date"] - today).days,
-            f"{a['annual_value']:.2f}",
-            a["renewal_status"],
-        )
-        for a in filterset.qs.values(
-            "account__name",
-            "account__external_id",
-            "account__owner__username",
-            "kind",
-            "number",
-            "start_date",
-            "end_date",
-            "annual_value",
-            "renewal_status",
-        ).iterator(chunk_size=2000)
-    )
-    return csv_response(
-        filename=f"keyplan-renewals-{today.isoformat()}.csv",
-        header=[
-            "account",
-            "account_external_id",
-            "owner_username",
-            "kind",
-            "number",
-            "start_date",
-            "end_date",
-            "days_to_expiry",
-            "annual_value",
-            "renewal_status",
-        ],
-        rows=rows,
+    queryset = filterset.qs
+    return export_response(
+        request,
+        count=queryset.count(),
+        kind="renewals-csv",
+        title="Renewals export",
+        filename=f"keyplan-renewals-{timezone.localdate().isoformat()}.csv",
+        header=exports.RENEWAL_COLUMNS,
+        rows=lambda: exports.renewal_rows(queryset),
     )

@@ -316,7 +316,8 @@ def test_list_flags_below_ltp_with_money_format(client, am):
 def read_csv(response) -> list[dict]:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment;" in response["Content-Disposition"]
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    body = b"".join(response.streaming_content).decode()  # streamed as the rows are read
+    return list(csv.DictReader(io.StringIO(body)))
 
 
 def test_csv_export_has_exactly_the_filtered_sorted_rows(client, am, portfolio, other_account):
