@@ -61,15 +61,12 @@ def test_a_short_export_streams_at_once(client, am, settings, media):
     assert not Job.objects.exists()
 
 
-def test_a_running_job_polls_and_a_failed_one_says_so(client, am, media, monkeypatch):
+def test_a_running_job_polls_and_a_failed_one_says_so(client, am, media, settings):
     job = Job.objects.create(kind="accounts-csv", owner=am, title="Accounts export", total=10)
     client.force_login(am)
     html = client.get(reverse("job", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in html and "0 of 10 rows" in html
     assert client.get(reverse("job_download", args=[job.pk])).status_code == 404
-
-    def boom(job):
-        raise RuntimeError("The database went away.")
 
     monkeypatch.setitem(__import__("django.conf").conf.settings.KEYPLAN_JOBS, "accounts-csv", "x")
     monkeypatch.setattr("core.jobs.import_string", lambda path: boom)
@@ -80,3 +77,7 @@ def test_a_running_job_polls_and_a_failed_one_says_so(client, am, media, monkeyp
     assert "Failed" in html and "The database went away." in html
     # A finished job is never run again (a retried task).
     assert run_job(job.pk).status == "failed"
+
+
+def boom(job):
+    raise RuntimeError("The database went away.")
