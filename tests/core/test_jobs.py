@@ -68,8 +68,7 @@ def test_a_running_job_polls_and_a_failed_one_says_so(client, am, media, setting
     assert 'hx-trigger="every 1s"' in html and "0 of 10 rows" in html
     assert client.get(reverse("job_download", args=[job.pk])).status_code == 404
 
-    monkeypatch.setitem(__import__("django.conf").conf.settings.KEYPLAN_JOBS, "accounts-csv", "x")
-    monkeypatch.setattr("core.jobs.import_string", lambda path: boom)
+    settings.KEYPLAN_JOBS = {**settings.KEYPLAN_JOBS, "accounts-csv": f"{__name__}.boom"}
     assert run_job(job.pk).status == "failed"
     job.refresh_from_db()
     assert job.error == "The database went away."
