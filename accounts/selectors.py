@@ -6,10 +6,14 @@ from decimal import Decimal
 
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, When
 
+from core.cache import cached
 from core.fiscal import fiscal_year_bounds, fiscal_year_of, prior_window, ytd_window
 from teams.models import User
 
 from .access import visible_account_ids
+
+# The kinds of data (core.cache) the account lists' cached reads are built on.
+ACCOUNT_DATA = ("accounts", "people")
 from .models import (
     Account,
     AccountTeamMember,
@@ -41,24 +45,31 @@ def accounts_by_reference(*, user: User, ids, external_ids) -> list[Account]:
     )
 
 
-def account_filter_options(*, user: User) -> dict[str, list[str]]:
-    """Distinct values for the list filters, drawn from what the user can see."""
-    qs = Account.objects.visible_to(user)
+def account_filter_options(*, user: User) -> dict[str, list]:
+    """Distinct values for the list filters, drawn from what the user can see. Cached per
+    user until an account or a person changes (core.cache)."""
 
-    def distinct(field: str) -> list[str]:
-        return [v for v in qs.order_by(field).values_list(field, flat=True).distinct() if v]
+    def compute() -> dict[str, list]:
+        qs = Account.objects.visible_to(user)
 
-    owners = (
-        User.objects.filter(pk__in=qs.values("owner_id"))
-        .order_by("first_name", "last_name")
-        .only("username", "first_name", "last_name")
-    )
-    return {
-        "sectors": distinct("sector"),
-        "territories": distinct("territory"),
-        "industries": distinct("industry"),
-        "owners": list(owners),
-    }
+        def distinct(field: str) -> list[str]:
+            return [v for v in qs.order_by(field).values_list(field, flat=True).distinct() if v]
+
+        owners = (
+            User.objects.filter(pk__in=qs.values("owner_id"))
+            .order_by("first_name", "last_name")
+            .values_list("username", "first_name", "last_name")
+        )
+        return {
+            "sectors": distinct("sector"),
+            "territories": distinct("territory"),
+            "industries": distinct("industry"),
+            "owners": [
+                {"username": u, "name": f"{first} {last}".strip() or u} for u, first, last in owners
+            ],
+        }
+
+    return cached(ACCOUNT_DATA, f"account-options:{user.pk}", compute)
 
 
 def account_get(*, user: User, pk: int) -> Account:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.cache import invalidate
 from core.exceptions import PermissionDeniedError
 from core.hierarchy import guard_tree
 from core.services import model_create, model_delete, model_update
@@ -92,7 +93,9 @@ def account_create(
         "description": description,
     }
     _check_parent(actor, Account(**data), parent)
-    return model_create(model=Account, data=data)
+    account = model_create(model=Account, data=data)
+    invalidate("accounts")
+    return account
 
 
 @transaction.atomic
@@ -106,9 +109,11 @@ def account_update(
     parent = data.get("parent")
     if "parent" in data and getattr(parent, "pk", None) != instance.parent_id:
         _check_parent(actor, instance, parent)
-    instance, _ = model_update(
+    instance, changed = model_update(
         instance=instance, data=data, fields=ACCOUNT_FIELDS, expected_version=expected_version
     )
+    if changed:
+        invalidate("accounts")
     return instance
 
 
@@ -129,6 +134,7 @@ def team_member_create(
     """Put a person on the account's virtual team: a change of the account (owner, owning
     manager, ops), and a Keyplan user only from the people the actor may add."""
     check_add_member(actor, account, user)
+    invalidate("accounts")  # a Keyplan user on the team now sees the account
     return model_create(
         model=AccountTeamMember,
         data={
@@ -157,6 +163,7 @@ def team_member_update(
     instance, _ = model_update(
         instance=instance, data=data, fields=TEAM_MEMBER_FIELDS, expected_version=expected_version
     )
+    invalidate("accounts")
     return instance
 
 
@@ -164,6 +171,7 @@ def team_member_update(
 def team_member_delete(*, actor: User, instance: AccountTeamMember) -> None:
     check_change(actor, instance)
     model_delete(instance=instance)
+    invalidate("accounts")
 
 
 # --- agreements ---------------------------------------------------------------------

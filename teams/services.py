@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.cache import invalidate
 from core.services import model_create, model_delete, model_update
 
 from .access import check_manage_people, check_set_quota
@@ -58,6 +59,7 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
+    invalidate("people")
     return user
 
 
@@ -83,6 +85,7 @@ def user_update(
         fields=(*USER_FIELDS, "password"),
         expected_version=expected_version,
     )
+    invalidate("people")  # names, roles and teams feed cached option lists and visibility
     return instance
 
 
@@ -100,6 +103,7 @@ def team_update(
     instance, _ = model_update(
         instance=instance, data=data, fields=TEAM_FIELDS, expected_version=expected_version
     )
+    invalidate("people")  # a new manager sees the team's accounts
     return instance
 
 
