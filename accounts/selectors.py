@@ -11,9 +11,6 @@ from core.fiscal import fiscal_year_bounds, fiscal_year_of, prior_window, ytd_wi
 from teams.models import User
 
 from .access import visible_account_ids
-
-# The kinds of data (core.cache) the account lists' cached reads are built on.
-ACCOUNT_DATA = ("accounts", "people")
 from .models import (
     Account,
     AccountTeamMember,
@@ -22,6 +19,9 @@ from .models import (
     RevenueRecord,
     ltp_below_threshold_q,
 )
+
+# The kinds of data (core.cache) the account lists' cached reads are built on.
+ACCOUNT_DATA = ("accounts", "people")
 
 
 def account_list(*, user: User) -> QuerySet[Account]:
