@@ -235,6 +235,38 @@ def test_revenue_bulk_saves_good_rows_and_reports_bad_ones_by_index(
     assert not RevenueRecord.objects.filter(account=other_account).exists()
 
 
+def test_revenue_bulk_duplicate_keys_last_one_wins_and_the_version_moves_once(api_as, am, account):
+    kept = RevenueRecordFactory(
+        account=account, period=datetime.date(2026, 7, 1), amount=Decimal("5.00")
+    )
+    changed = RevenueRecordFactory(
+        account=account, period=datetime.date(2026, 9, 1), amount=Decimal("10.00")
+    )
+    kept_stamp = RevenueRecord.objects.get(pk=kept.pk).updated_at
+    jul, aug, sep = "2026-07-01", "2026-08-01", "2026-09-01"
+    sent = [(aug, "1.00"), (jul, "6.00"), (sep, "11.00"), (aug, "2.00"), (jul, "7.00")]
+    sent += [(sep, "12.00"), (aug, "3.00"), (jul, "5.00")]
+    records = [{"account": account.pk, "period": p, "amount": a} for p, a in sent]
+    response = api_as(am).post("/api/v1/revenue/bulk/", {"records": records}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    # Every row of a key reports the outcome of its last row, which is what is stored.
+    expected = {aug: "created", jul: "unchanged", sep: "updated"}
+    assert [r["status"] for r in results] == [expected[p] for p, _ in sent]
+    stored = {
+        str(r.period): (r.pk, r.amount, r.version)
+        for r in RevenueRecord.objects.filter(account=account)
+    }
+    assert [r["id"] for r in results] == [stored[p][0] for p, _ in sent]
+    assert {p: v[1:] for p, v in stored.items()} == {
+        aug: (Decimal("3.00"), 1),  # created once, with the last amount
+        jul: (Decimal("5.00"), 1),  # changed twice, then back: nothing written
+        sep: (Decimal("12.00"), 2),  # changed twice: the version moved once
+    }
+    assert stored[sep][0] == changed.pk
+    assert RevenueRecord.objects.get(pk=kept.pk).updated_at == kept_stamp
+
+
 def test_revenue_bulk_all_or_none_saves_nothing_on_one_bad_row(api_as, am, account):
     records = [
         {"account": account.pk, "period": "2026-07-01", "amount": "5.00"},
