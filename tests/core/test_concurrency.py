@@ -439,6 +439,56 @@ def test_same_version_edits_at_once_have_exactly_one_winner(am):
     assert max(peaks) >= 2
 
 
+def test_same_if_match_edits_at_once_have_one_winner_and_412s(am):
+    """If-Match instead of `version`: the losers' precondition failed while they ran, so
+    they answer 412, exactly as the same request sent a moment later would."""
+    clients = api_clients(am)
+    for gated in rounds(3):
+        account = AccountFactory(owner=am)
+        calls = [
+            (
+                lambda c=client, i=i, pk=account.pk: c.patch(
+                    f"/api/v1/accounts/{pk}/",
+                    {"name": f"Edit {i}"},
+                    format="json",
+                    HTTP_IF_MATCH=f'"{pk}-1"',
+                )
+            )
+            for i, client in enumerate(clients)
+        ]
+        result = run_parallel(calls, hold=Account if gated else None)
+        assert statuses(result) == Counter({200: 1, 412: N - 1})
+        account.refresh_from_db()
+        assert account.version == 2
+
+
+def test_delete_with_if_match_never_removes_a_row_changed_meanwhile(am, account):
+    """A DELETE whose If-Match held when it was read, racing an edit: either the edit lands
+    first and the DELETE answers 412 (the row stays, edited), or the DELETE lands first and
+    the edit answers 409 (or 404, when it looked the row up after). Never both 2xx: that would delete a row its client never saw."""
+    clients = api_clients(am, 2)
+    outcomes = Counter()
+    for r, gated in enumerate(rounds(7)):
+        deployment = ProductDeployment.objects.create(account=account, product=f"P{r}")
+        url = f"/api/v1/deployments/{deployment.pk}/"
+        calls = [
+            lambda c=clients[0], u=url: c.patch(
+                u, {"active_seats": 9, "version": 1}, format="json"
+            ),
+            lambda c=clients[1], u=url, pk=deployment.pk: c.delete(u, HTTP_IF_MATCH=f'"{pk}-1"'),
+        ]
+        result = run_parallel(calls, hold=ProductDeployment if gated else None)
+        edit, delete = (response.status_code for response in result.responses)
+        assert (edit, delete) in {(200, 412), (409, 204), (404, 204)}, (edit, delete)
+        stored = ProductDeployment.objects.filter(pk=deployment.pk).first()
+        if delete == 204:
+            assert stored is None
+        else:
+            assert (stored.active_seats, stored.version) == (9, 2)
+        outcomes[edit, delete] += 1
+    assert sum(outcomes.values()) == len(rounds(7))
+
+
 # --- 8: Idempotency-Key ---------------------------------------------------------------
 
 
