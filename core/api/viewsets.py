@@ -96,7 +96,12 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         """Inside the write's transaction: lock the row and check If-Match against it again,
         so no write lands between the check and this one. (A DELETE checked only against the
         row as read would remove a row someone edited a moment later, unseen.) A row deleted
-        meanwhile answers 404, as the same request sent a moment later would."""
+        meanwhile answers 404, as the same request sent a moment later would.
+
+        Only DELETE takes this lock. PUT/PATCH get the same guarantee from the version guard
+        instead: a row lock taken before their service would come before the tree lock
+        (core.hierarchy) a parent change takes, the opposite order of a plain parent edit,
+        and two such edits could deadlock."""
         if_match = request.headers.get("If-Match")
         if not if_match or getattr(instance, "etag", None) is None:
             return
