@@ -465,9 +465,9 @@ def test_same_if_match_edits_at_once_have_one_winner_and_412s(am):
 def test_delete_with_if_match_never_removes_a_row_changed_meanwhile(am, account):
     """A DELETE whose If-Match held when it was read, racing an edit: either the edit lands
     first and the DELETE answers 412 (the row stays, edited), or the DELETE lands first and
-    the edit answers 409 (or 404, when it looked the row up after). Never both 2xx: that would delete a row its client never saw."""
+    the edit answers 409 (or 404, when it looked the row up after). Never both 2xx: that
+    would delete a row its client never saw."""
     clients = api_clients(am, 2)
-    outcomes = Counter()
     for r, gated in enumerate(rounds(7)):
         deployment = ProductDeployment.objects.create(account=account, product=f"P{r}")
         url = f"/api/v1/deployments/{deployment.pk}/"
@@ -485,8 +485,6 @@ def test_delete_with_if_match_never_removes_a_row_changed_meanwhile(am, account)
             assert stored is None
         else:
             assert (stored.active_seats, stored.version) == (9, 2)
-        outcomes[edit, delete] += 1
-    assert sum(outcomes.values()) == len(rounds(7))
 
 
 # --- 8: Idempotency-Key ---------------------------------------------------------------
