@@ -117,7 +117,10 @@ def run_parallel(
             for thread in threads:
                 thread.start()
             deadline = time.monotonic() + WAIT
-            while _blocked_backends() + state["finished"] < len(calls):
+            while True:
+                finished = state["finished"]  # first: a request counted here waits no more
+                if _blocked_backends() + finished >= len(calls):
+                    break
                 assert time.monotonic() < deadline, "the requests never reached their write"
                 time.sleep(0.01)
         # Committed: the lock is gone and every waiting request writes at once.
