@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from core.hierarchy import LOOP_MESSAGE
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
@@ -111,6 +112,28 @@ def test_parent_cannot_create_a_cycle(api_as, am):
     assert "parent" in response.json()
     hq.refresh_from_db()
     assert hq.parent_id is None
+
+
+def test_a_loop_left_over_from_before_the_guard_is_named_and_can_be_broken(
+    api_as, am, django_assert_max_num_queries
+):
+    a, b, c = AccountFactory(owner=am), AccountFactory(owner=am), AccountFactory(owner=am)
+    Account.objects.filter(pk=a.pk).update(parent=b)  # written before the tree guard
+    Account.objects.filter(pk=b.pk).update(parent=a)
+    client = api_as(am)
+    with django_assert_max_num_queries(30):  # not a walk of MAX_DEPTH under the tree lock
+        response = client.patch(f"/api/v1/accounts/{c.pk}/", {"parent": a.pk}, format="json")
+    assert (response.status_code, response.json()) == (400, {"parent": [LOOP_MESSAGE]})
+    assert client.patch(f"/api/v1/accounts/{a.pk}/", {"name": "Still editable"}).status_code == 200
+    response = client.patch(f"/api/v1/accounts/{a.pk}/", {"parent": None}, format="json")
+    assert response.status_code == 200
+    response = client.patch(f"/api/v1/accounts/{c.pk}/", {"parent": a.pk}, format="json")
+    assert response.status_code == 200
+    assert dict(Account.objects.values_list("pk", "parent_id")) == {
+        a.pk: None,
+        b.pk: a.pk,
+        c.pk: a.pk,
+    }
 
 
 def test_accounts_filter_by_fk_and_flags(api_as, am):
