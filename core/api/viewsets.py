@@ -4,7 +4,9 @@
 - writes go through the services the viewset declares (the browser and the API share every
   rule, including the write permission, which answers 403);
 - GET of one object carries an ETag; PUT/PATCH/DELETE honour If-Match (412) and `version`
-  (409).
+  (409);
+- a PUT/PATCH from someone the write rule refuses answers its 403 whatever the body (an
+  update service with nothing to change still checks the rule first, and writes nothing).
 
 A resource declares its services instead of writing adapters:
 
@@ -30,6 +32,7 @@ from typing import Any
 
 from django.db import transaction
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .exceptions import PreconditionFailed
@@ -109,7 +112,9 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         self._check_if_match(request, instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            self._refuse_if_not_allowed(request, instance)
+            raise ValidationError(serializer.errors)
         data = dict(serializer.validated_data)
         expected = data.pop("version", None)
         with transaction.atomic():
@@ -117,6 +122,16 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
                 actor=request.user, instance=instance, data=data, expected_version=expected
             )
         return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def _refuse_if_not_allowed(self, request, instance) -> None:
+        """Before answering 400 to a body that does not validate: whether the requester may
+        change this object at all. The update service is asked to change nothing, so it
+        checks the write permission (its first step) and writes nothing; someone the rule
+        refuses gets its 403 whatever they sent, not a 400 inviting them to fix the body."""
+        with transaction.atomic():
+            self.services.update(
+                actor=request.user, instance=instance, data={}, expected_version=None
+            )
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
