@@ -1,6 +1,7 @@
 """The base every API resource is built on, so each contract point is written once:
 
-- the queryset is the visibility-scoped selector (others' objects answer 404);
+- the queryset is the visibility-scoped selector (others' objects answer 404), and the answer
+  to a write is the saved row read back through it, as a GET would answer;
 - writes go through the services the viewset declares (the browser and the API share every
   rule, including the write permission, which answers 403);
 - GET of one object carries an ETag; PUT/PATCH/DELETE honour If-Match (412) and `version`
@@ -104,6 +105,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             result = self.services.create(actor=request.user, **data)
         instance, outcome = result if isinstance(result, tuple) else (result, "created")
+        instance = self._as_read(instance)
         code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         return self._with_etag(Response(self.get_serializer(instance).data, status=code), instance)
 
@@ -121,7 +123,14 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             instance = self.services.update(
                 actor=request.user, instance=instance, data=data, expected_version=expected
             )
+        instance = self._as_read(instance)
         return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def _as_read(self, instance):
+        """The saved row as GET reads it: through the scoped queryset, whose annotations
+        (a parent named only when visible, a renewal status, counts) are computed afresh, so
+        the answer to a write never describes the row as it was before it."""
+        return self.get_queryset().filter(pk=instance.pk).first() or instance
 
     def _refuse_if_not_allowed(self, request, instance) -> None:
         """Before answering 400 to a body that does not validate: whether the requester may
