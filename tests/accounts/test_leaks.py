@@ -230,8 +230,8 @@ def _same_refusal(send, hidden: str, missing: str = "nobody") -> None:
     assert db_rows() == before
 
 
-def test_a_username_outside_view_in_a_write_reads_like_a_missing_one(
-    api_as, am, manager, account, other_am, stranger
+def test_a_username_or_id_outside_view_in_a_write_reads_like_a_missing_one(
+    api_as, am, manager, account, other_am, other_account, stranger
 ):
     owner_client, manager_client = api_as(am), api_as(manager)
     new = {"name": "New Co", "segment": "mature", "ltp": "2000000.00"}
@@ -256,6 +256,21 @@ def test_a_username_outside_view_in_a_write_reads_like_a_missing_one(
             "/api/v1/account-team-members/", {"account": account.pk, "role": "se", "user": name}
         ),
         "otheram",
+    )
+    # a row on an account they cannot see
+    _same_refusal(
+        lambda ref: owner_client.post(
+            "/api/v1/agreements/",
+            {
+                "account": ref,
+                "kind": "EA",
+                "number": "EA-77",
+                "start_date": "2026-07-01",
+                "end_date": "2027-06-30",
+            },
+        ),
+        str(other_account.pk),
+        str(NOWHERE),
     )
     # a quota for them
     _same_refusal(

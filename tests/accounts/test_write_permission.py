@@ -693,6 +693,44 @@ def test_account_page_offers_only_the_controls_the_rule_allows(client, world, po
         assert "Read-only: you are on the virtual team" in html
 
 
+# Who owns an account created or edited through the pages with a forged `owner`: an AM's
+# owner field is disabled (their own), so a forged one is ignored; a manager's offers only
+# the AMs of their teams, so an outsider is a form error and nothing is written.
+# fmt: off
+FORGED_OWNER = [
+    # position          forged owner  create: (status, owner)  edit: (status, owner)
+    ("owner",           "stranger",   (302, "am"),             (302, "am")),
+    ("owner",           "teammate",   (302, "am"),             (302, "am")),
+    ("vt_am",           "teammate",   (302, "otheram"),        (403, "am")),
+    ("owning_manager",  "stranger",   (200, None),             (200, "am")),
+    ("owning_manager",  "teammate",   (302, "teammate"),       (302, "teammate")),
+    ("ops",             "stranger",   (302, "stranger"),       (302, "stranger")),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("position", "forged", "create", "edit"), FORGED_OWNER)
+def test_a_forged_owner_on_the_account_pages(client, world, position, forged, create, edit):
+    client.force_login(world.people[position])
+    owner = getattr(world, forged).pk
+    data = {**account_form(world), "name": "Forged Owner Plc", "owner": owner}
+    data.pop("version")
+
+    response = client.post(reverse("accounts:create"), data)
+    assert response.status_code == create[0]
+    created = Account.objects.filter(name="Forged Owner Plc").first()
+    assert (created.owner.username if created else None) == create[1]
+
+    before = db_state()
+    edit_data = {**account_form(world), "owner": owner}
+    response = client.post(reverse("accounts:edit", args=[world.account.pk]), edit_data)
+    assert response.status_code == edit[0]
+    account = Account.objects.get(pk=world.account.pk)
+    assert account.owner.username == edit[1]
+    if edit[0] != 302:
+        assert db_state() == before
+
+
 # --- the admin ----------------------------------------------------------------------
 
 
