@@ -704,6 +704,7 @@ FORGED_OWNER = [
     ("vt_am",           "teammate",   (302, "otheram"),        (403, "am")),
     ("owning_manager",  "stranger",   (200, None),             (200, "am")),
     ("owning_manager",  "teammate",   (302, "teammate"),       (302, "teammate")),
+    ("other_manager",   "teammate",   (200, None),             (404, "am")),
     ("ops",             "stranger",   (302, "stranger"),       (302, "stranger")),
 ]
 # fmt: on
