@@ -1,12 +1,15 @@
 """The base every API resource is built on, so each contract point is written once:
 
-- the queryset is the visibility-scoped selector (others' objects answer 404);
+- the queryset is the visibility-scoped selector (others' objects answer 404), and the answer
+  to a write is the saved row read back through it, as a GET would answer;
 - writes go through the services the viewset declares (the browser and the API share every
   rule, including the write permission, which answers 403);
 - GET of one object carries an ETag; PUT/PATCH/DELETE honour If-Match (412) and `version`
   (409). If-Match holds until the write itself: a write that lands between the check and
   this one makes it 412 (PUT/PATCH through the version guard, DELETE by re-checking the
-  locked row), never a write over a row the client did not see.
+  locked row), never a write over a row the client did not see;
+- a PUT/PATCH from someone the write rule refuses answers its 403 whatever the body (an
+  update service with nothing to change still checks the rule first, and writes nothing).
 
 A resource declares its services instead of writing adapters:
 
@@ -34,6 +37,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.exceptions import StaleVersionError
@@ -133,6 +137,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             result = self.services.create(actor=request.user, **data)
         instance, outcome = result if isinstance(result, tuple) else (result, "created")
+        instance = self._as_read(instance)
         code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         return self._with_etag(Response(self.get_serializer(instance).data, status=code), instance)
 
@@ -141,7 +146,9 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         self._check_if_match(request, instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            self._refuse_if_not_allowed(request, instance)
+            raise ValidationError(serializer.errors)
         data = dict(serializer.validated_data)
         expected = data.pop("version", None)
         checked_version = instance.version
@@ -158,7 +165,24 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             if matched and exc.current_version and exc.submitted_version == checked_version:
                 raise PreconditionFailed() from exc
             raise
+        instance = self._as_read(instance)
         return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def _as_read(self, instance):
+        """The saved row as GET reads it: through the scoped queryset, whose annotations
+        (a parent named only when visible, a renewal status, counts) are computed afresh, so
+        the answer to a write never describes the row as it was before it."""
+        return self.get_queryset().filter(pk=instance.pk).first() or instance
+
+    def _refuse_if_not_allowed(self, request, instance) -> None:
+        """Before answering 400 to a body that does not validate: whether the requester may
+        change this object at all. The update service is asked to change nothing, so it
+        checks the write permission (its first step) and writes nothing; someone the rule
+        refuses gets its 403 whatever they sent, not a 400 inviting them to fix the body."""
+        with transaction.atomic():
+            self.services.update(
+                actor=request.user, instance=instance, data={}, expected_version=None
+            )
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
