@@ -9,10 +9,12 @@ migrate it and make one of N accounts first: it replaces the database's contents
 script starts gunicorn on it (benchmarks/_server.py: 2 workers, DEBUG off, WhiteNoise, the
 cache in Redis db 9, throttling out of reach), signs in through /login/ as ops
 (`book.ops`), a manager (`book.manager.01`) and an AM (`book.am.001`), makes each a DRF
-token with `manage.py drf_create_token`, and requests every URL below for every role:
---warmup requests (3), then --requests timed ones (30), one at a time. It prints p50 and
-p95 in ms and as a ratio to the p50 of /healthz (so figures from a noisy machine can be
-read), the size of the answer and its status; anything but 200 is flagged.
+token with `manage.py drf_create_token`, and requests every URL below for every role, one
+request at a time, in rounds: each round asks for every URL of the role once, then for the
+baseline URLs, so a busy moment of the machine falls on all of them alike. --warmup rounds
+(3) are not timed, --requests rounds (30) are. It prints p50 and p95 in ms and as a ratio
+to the p50 of /healthz (so figures from a noisy machine can be read), the size of the answer
+and its status; anything but 200 is flagged.
 
 SQL queries per request can't be read from gunicorn: they are counted in this process with
 Django's test Client and CaptureQueriesContext against the same database (one uncounted
@@ -143,29 +145,53 @@ def _read(response):
 # --- timing through gunicorn ---------------------------------------------------------------
 
 
-def time_url(client: srv.Client, url: str, *, api: bool, requests: int, warmup: int):
-    statuses: Counter[str] = Counter()
-    seconds: list[float] = []
-    size = 0
+def _new_figures() -> dict[str, Any]:
+    return {"missing": False, "status": Counter(), "seconds": [], "bytes": 0}
+
+
+def time_role(
+    client: srv.Client,
+    anonymous: srv.Client,
+    urls: list[tuple[str, bool]],
+    baseline: dict[str, dict[str, Any]],
+    *,
+    requests: int,
+    warmup: int,
+) -> dict[str, dict[str, Any]]:
+    """Time one role's URLs in rounds: each round requests every URL once, then the baseline
+    URLs (anonymous, adding to `baseline`), so that a busy moment of the machine falls on all
+    of them alike. The first `warmup` rounds are not timed; a URL whose first answer is 404
+    is marked missing and left out after it."""
+    figures = {url: _new_figures() for url, _ in urls}
+    plan = [(url, api, client, figures[url]) for url, api in urls] + [
+        (url, False, anonymous, baseline[url]) for url in BASELINE
+    ]
     for n in range(warmup + requests):
-        try:
-            answer = client.get(url, api=api)
-        except OSError as exc:
-            statuses[type(exc).__name__] += 1
-            continue
-        statuses[str(answer.status)] += 1
-        size = len(answer.body)
-        if n == 0 and answer.status == 404:
-            return {"missing": True, "status": dict(statuses), "bytes": size}
-        if n >= warmup:
-            seconds.append(answer.seconds)
-    return {
-        "missing": False,
-        "status": dict(statuses),
-        "p50_ms": srv.percentile(seconds, 50) * 1000,
-        "p95_ms": srv.percentile(seconds, 95) * 1000,
-        "bytes": size,
-    }
+        for url, api, who, f in plan:
+            if f["missing"]:
+                continue
+            try:
+                answer = who.get(url, api=api)
+            except OSError as exc:
+                f["status"][type(exc).__name__] += 1
+                continue
+            f["status"][str(answer.status)] += 1
+            f["bytes"] = len(answer.body)
+            if n == 0 and answer.status == 404 and url not in BASELINE:
+                f["missing"] = True
+            elif n >= warmup:
+                f["seconds"].append(answer.seconds)
+    return figures
+
+
+def _finish(f: dict[str, Any]) -> dict[str, Any]:
+    """Percentiles in place of the samples."""
+    seconds = f.pop("seconds")
+    f["status"] = dict(f["status"])
+    if not f["missing"]:
+        f["p50_ms"] = srv.percentile(seconds, 50) * 1000
+        f["p95_ms"] = srv.percentile(seconds, 95) * 1000
+    return f
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -200,24 +226,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "baseline": {},
         "rows": [],
     }
+    baseline = {url: _new_figures() for url in BASELINE}
     with srv.gunicorn(env) as port:
         anonymous = srv.Client(port)
-        for url in BASELINE:
-            result["baseline"][url] = time_url(
-                anonymous, url, api=False, requests=args.requests, warmup=args.warmup
-            )
         for role, username in ROLES:
             client = srv.Client(port, token=tokens[role])
             client.login(username)
             print(f"timing as {username}...", flush=True)
+            figures = time_role(
+                client,
+                anonymous,
+                urls[role],
+                baseline,
+                requests=args.requests,
+                warmup=args.warmup,
+            )
             for url, is_api in urls[role]:
-                figures = time_url(
-                    client, url, api=is_api, requests=args.requests, warmup=args.warmup
-                )
                 result["rows"].append(
-                    {"role": role, "username": username, "url": url, "api": is_api, **figures}
+                    {"role": role, "username": username, "url": url, "api": is_api}
+                    | _finish(figures[url])
                     | {"queries": queries[(role, url)]}
                 )
+    result["baseline"] = {url: _finish(f) for url, f in baseline.items()}
     healthz = result["baseline"]["/healthz"]["p50_ms"]
     for figures in [*result["baseline"].values(), *result["rows"]]:
         if not figures["missing"]:
@@ -253,8 +283,8 @@ def print_result(result: dict[str, Any]) -> None:
     )
     print(
         f"gunicorn {result['workers']} workers; {result['warmup']} warm-up + "
-        f"{result['requests']} timed requests per URL, one at a time; x hz = ratio to the "
-        "/healthz p50"
+        f"{result['requests']} timed requests per URL, one at a time, in rounds over the "
+        "URLs; x hz = ratio to the /healthz p50"
     )
     rows = [("baseline", "anonymous", url, f) for url, f in result["baseline"].items()] + [
         (r["role"], r["username"], r["url"], r) for r in result["rows"]
