@@ -112,9 +112,17 @@ def masked(url: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = WORKERS) -> Iterator[int]:
+def gunicorn(
+    env: dict[str, str],
+    *,
+    workers: int = WORKERS,
+    access_log: str | None = None,
+    access_format: str | None = None,
+) -> Iterator[int]:
     """Start gunicorn on a free port of 127.0.0.1, wait until /healthz answers, yield the
-    port; stop it (and only it) on the way out. Call collect_static first."""
+    port; stop it (and only it) on the way out. Call collect_static first. With
+    `access_log`, gunicorn writes a line per request there in `access_format` (gunicorn's
+    atoms: `%(D)s` is the time the worker spent on it, in microseconds)."""
     port = free_port()
     handle, log_path = tempfile.mkstemp(prefix="keyplan-bench-gunicorn-", suffix=".log")
     os.close(handle)
@@ -129,6 +137,8 @@ def gunicorn(env: dict[str, str], *, workers: int = WORKERS) -> Iterator[int]:
         "--log-level=warning",
         f"--error-logfile={log_path}",
     ]
+    if access_log:
+        command += [f"--access-logfile={access_log}", f"--access-logformat={access_format}"]
     with open(log_path, "ab") as log:
         server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:

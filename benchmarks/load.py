@@ -34,6 +34,7 @@ import datetime
 import json
 import os
 import random
+import tempfile
 import threading
 import time
 import uuid
@@ -45,6 +46,8 @@ from typing import Any
 import _server as srv
 
 UPLOAD_SOURCE = "bench-load"
+# gunicorn's access log: the request's kind (our header), status, microseconds served.
+ACCESS_FORMAT = "%({x-bench-kind}i)s|%(s)s|%(D)s"
 UPLOAD_RECORDS = 100
 # Kind -> weight; the bulk upload only for AMs (others draw among the rest).
 KINDS = {
@@ -193,7 +196,15 @@ def next_request(user: User, rng: random.Random) -> tuple[str, str, str, bytes |
     return kind, "POST", "/api/v1/revenue/bulk/", json.dumps({"records": records}).encode()
 
 
-def play(user: User, port: int, seed: int, deadline: float, out: list[Sample], baseline: bool):
+def play(
+    user: User,
+    port: int,
+    seed: int,
+    deadline: float,
+    out: list[Sample],
+    baseline: bool,
+    think: float,
+):
     """One user's loop until the deadline (a request started before it is awaited)."""
     rng = random.Random(seed)
     client = srv.Client(port, token=user.token)
@@ -204,9 +215,11 @@ def play(user: User, port: int, seed: int, deadline: float, out: list[Sample], b
         else:
             kind, method, path, body = next_request(user, rng)
         api = path.startswith("/api/")
-        # A fresh key each time: a key used by an earlier run would replay its answer.
-        headers = {"Idempotency-Key": str(uuid.uuid4())} if body else {}
+        # Names the request in gunicorn's access log, which gives the time spent serving it.
+        headers = {"X-Bench-Kind": kind}
         if body:
+            # A fresh key each time: a key used by an earlier run would replay its answer.
+            headers["Idempotency-Key"] = str(uuid.uuid4())
             headers["Content-Type"] = "application/json"
         began = time.perf_counter()
         try:
@@ -224,16 +237,20 @@ def play(user: User, port: int, seed: int, deadline: float, out: list[Sample], b
             if failed:
                 status = f"200 with {failed} bad records"
         out.append(Sample(kind, status, answer.seconds))
+        if think:
+            time.sleep(min(rng.expovariate(1 / think), deadline - time.monotonic(), 10 * think))
     client.close()
 
 
-def run_phase(users: list[User], port: int, seconds: float, seed: int, baseline: bool):
+def run_phase(
+    users: list[User], port: int, seconds: float, seed: int, baseline: bool, think: float = 0
+):
     samples: list[Sample] = []
     began = time.monotonic()
     deadline = began + seconds
     threads = [
         threading.Thread(
-            target=play, args=(user, port, seed * 1000 + n, deadline, samples, baseline)
+            target=play, args=(user, port, seed * 1000 + n, deadline, samples, baseline, think)
         )
         for n, user in enumerate(users)
     ]
@@ -247,7 +264,20 @@ def run_phase(users: list[User], port: int, seconds: float, seed: int, baseline:
 # --- figures ----------------------------------------------------------------------------
 
 
-def summarise(samples: list[Sample], elapsed: float) -> dict[str, dict[str, Any]]:
+def server_times(access_log: str) -> dict[str, list[float]]:
+    """Seconds gunicorn's workers spent on each request, by kind, from the access log
+    (ACCESS_FORMAT); the rest of what the client waited is the queue in front of them."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for line in Path(access_log).read_text().splitlines():
+        kind, _status, micros = line.rsplit("|", 2)
+        if kind != "-":  # "-": no X-Bench-Kind (the start-up probe, sign-ins)
+            times[kind].append(int(micros) / 1e6)
+    return times
+
+
+def summarise(
+    samples: list[Sample], elapsed: float, served: dict[str, list[float]]
+) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         groups["all"].append(sample)
@@ -264,6 +294,14 @@ def summarise(samples: list[Sample], elapsed: float) -> dict[str, dict[str, Any]
             "p95_ms": srv.percentile(times, 95) * 1000,
             "p99_ms": srv.percentile(times, 99) * 1000,
         }
+    for kind in summary:
+        spent = (
+            [t for k in summary if k != "all" for t in served.get(k, [])]
+            if kind == "all"
+            else served.get(kind, [])
+        )
+        summary[kind]["server_p50_ms"] = srv.percentile(spent, 50) * 1000
+        summary[kind]["server_p95_ms"] = srv.percentile(spent, 95) * 1000
     return summary
 
 
@@ -271,7 +309,7 @@ def print_summary(title: str, summary: dict[str, dict[str, Any]], elapsed: float
     print(f"\n{title} ({elapsed:.1f} s)")
     print(
         f"{'kind':<22} {'requests':>8} {'errors':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8}  errors by status"
+        f"{'p99 ms':>8} {'served p50':>10} {'p95':>7}  errors by status"
     )
     order = ["all"] + sorted(k for k in summary if k != "all")
     for kind in order:
@@ -280,7 +318,8 @@ def print_summary(title: str, summary: dict[str, dict[str, Any]], elapsed: float
         detail = ", ".join(f"{code} x{n}" for code, n in sorted(s["errors"].items()))
         print(
             f"{kind:<22} {s['requests']:>8,} {errors:>7,} {s['rps']:>7.1f} {s['p50_ms']:>8.1f} "
-            f"{s['p95_ms']:>8.1f} {s['p99_ms']:>8.1f}  {'!! ' + detail if detail else ''}"
+            f"{s['p95_ms']:>8.1f} {s['p99_ms']:>8.1f} {s['server_p50_ms']:>10.1f} "
+            f"{s['server_p95_ms']:>7.1f}  {'!! ' + detail if detail else ''}"
         )
 
 
@@ -300,6 +339,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load runs")
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="mean pause between a user's requests (exponential; default none)",
+    )
     parser.add_argument("--seed", type=int, default=2027)
     parser.add_argument("--json", metavar="PATH", help="also write the figures here as JSON")
     parser.add_argument("--redis-url", default=srv.DEFAULT_REDIS_URL)
@@ -327,29 +373,41 @@ def main() -> None:
         "mix": dict(mix),
         "distinct_logins": distinct,
         "seconds": args.seconds,
+        "think": args.think,
         "workers": srv.WORKERS,
         "when": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
+    handle, access_log = tempfile.mkstemp(prefix="keyplan-bench-access-", suffix=".log")
+    os.close(handle)
     try:
-        with srv.gunicorn(env) as port:
+        with srv.gunicorn(env, access_log=access_log, access_format=ACCESS_FORMAT) as port:
             print(f"signing in {distinct} distinct users...", flush=True)
             sign_in(users, port)
             print(f"baseline: {args.users} users on /healthz for {args.baseline_seconds:g} s")
             samples, elapsed = run_phase(users, port, args.baseline_seconds, args.seed, True)
-            result["baseline"] = summarise(samples, elapsed)
-            result["baseline_elapsed"] = elapsed
+            baseline = (samples, elapsed)
             print(f"load: {args.users} users, mixed workload, for {args.seconds:g} s", flush=True)
-            samples, elapsed = run_phase(users, port, args.seconds, args.seed, False)
-            result["load"] = summarise(samples, elapsed)
-            result["load_elapsed"] = elapsed
+            samples, elapsed = run_phase(
+                users, port, args.seconds, args.seed, False, think=args.think
+            )
+        # gunicorn has stopped: its access log is complete.
+        served = server_times(access_log)
+        result["baseline"] = summarise(*baseline, served)
+        result["baseline_elapsed"] = baseline[1]
+        result["load"] = summarise(samples, elapsed, served)
+        result["load_elapsed"] = elapsed
     finally:
         result["uploaded_rows_removed"] = remove_uploads()
+        os.unlink(access_log)
 
+    think = f"think time {args.think:g} s" if args.think else "no think time"
     print(
         f"\nKeyplan load on {result['database']}: {accounts:,} accounts; {args.users} users "
         f"({', '.join(f'{n} {role}' for role, n in sorted(mix.items()))}; {distinct} distinct "
-        f"logins), no think time; gunicorn {srv.WORKERS} workers; {result['when']}"
+        f"logins), {think}; gunicorn {srv.WORKERS} workers; {result['when']}"
     )
+    print("served = time gunicorn's worker spent on the request (its access log); the rest of")
+    print("a request's time is the wait for a free worker")
     print_summary(
         f"baseline: {args.users} users on /healthz", result["baseline"], result["baseline_elapsed"]
     )
