@@ -324,8 +324,8 @@ def print_growth(small: dict[str, Any], large: dict[str, Any]) -> None:
     """p50 and queries of the larger book over the smaller, per URL and role."""
 
     def label(result):
-        if small["accounts"] == large["accounts"]:
-            return result["git"]  # the same book before and after a change
+        if small["accounts"] == large["accounts"]:  # the same book, before and after a change
+            return "before" if result is small else "after"
         n = result["accounts"]
         return f"{n // 1000}k" if n % 1000 == 0 else f"{n:,}"
 
@@ -334,7 +334,10 @@ def print_growth(small: dict[str, Any], large: dict[str, Any]) -> None:
         f"Growth from {small['accounts']:,} accounts ({small['database']}, commit "
         f"{small['git']}) to {large['accounts']:,} ({large['database']}, commit {large['git']})"
     )
-    print("growth = p50 at the larger / p50 at the smaller; x hz: the same on ratios to /healthz")
+    print(
+        f"growth = p50 {b} / p50 {a}; x hz: the same on the ratios to /healthz, which a busy "
+        "machine moves less"
+    )
     before = {(r["role"], _template(r["url"], small, r["role"])): r for r in small["rows"]}
     width = max(len(_template(r["url"], large, r["role"])) for r in large["rows"])
     print(
@@ -352,7 +355,9 @@ def print_growth(small: dict[str, Any], large: dict[str, Any]) -> None:
         url = _template(r["url"], large, r["role"])
         s = before.get((r["role"], url))
         if s is None or s["missing"] or r["missing"]:
-            print(f"{r['role']:8} {url:<{width}}  (missing in one of the runs)")
+            where = {(True, True): "both runs", (True, False): a, (False, True): b}
+            gone = (s is None or s["missing"], r["missing"])
+            print(f"{r['role']:8} {url:<{width}}  (missing in {where[gone]})")
             continue
         change = f"{s['queries']} -> {r['queries']}" + (
             "" if s["queries"] == r["queries"] else "  !! query count changed"
