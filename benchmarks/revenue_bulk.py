@@ -35,15 +35,23 @@ def rows_for(accounts, amount):
         for m in range(MONTHS)
     ]
     return [
-        RevenueRow(index=i, account=a, period=p, amount=amount, source="bench")
-        for i, (a, p) in enumerate((a, p) for a in accounts for p in periods)
+        RevenueRow(account=a, period=p, amount=amount, source="bench")
+        for a in accounts
+        for p in periods
     ]
 
 
-def timed(fn) -> float:
+def timed(fn, expect: str | None = None) -> float:
+    """Seconds `fn` took; with `expect`, check every result of the upload has that status
+    (a benchmark that silently wrote nothing would look fast)."""
     began = time.perf_counter()
-    fn()
-    return time.perf_counter() - began
+    results = fn()
+    seconds = time.perf_counter() - began
+    if expect is not None:
+        statuses = {result.status for result in results}
+        assert statuses == {expect}, f"expected every record {expect}, got {statuses}"
+        assert all(result.pk for result in results)
+    return seconds
 
 
 def main() -> None:
@@ -68,10 +76,16 @@ def main() -> None:
         amount = Decimal(100 + round_no)
         RevenueRecord.objects.all().delete()
         figures["bulk insert"].append(
-            timed(lambda a=amount: revenue_bulk_upsert(actor=am, rows=rows_for(accounts, a)))
+            timed(
+                lambda a=amount: revenue_bulk_upsert(actor=am, rows=rows_for(accounts, a)),
+                expect="created",
+            )
         )
         figures["bulk update"].append(
-            timed(lambda a=amount: revenue_bulk_upsert(actor=am, rows=rows_for(accounts, a + 1)))
+            timed(
+                lambda a=amount: revenue_bulk_upsert(actor=am, rows=rows_for(accounts, a + 1)),
+                expect="updated",
+            )
         )
         RevenueRecord.objects.all().delete()
         figures["loop insert"].append(timed(lambda a=amount: one_by_one(rows_for(accounts, a))))
