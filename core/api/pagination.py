@@ -49,12 +49,28 @@ class KeyplanPagination(PageNumberPagination):
             )
         )
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": SyncCursorPagination.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "With updated_since: the page cursor, as given in `next`.",
+                "schema": {"type": "string"},
+            },
+        ]
+
     def get_paginated_response_schema(self, schema):
+        # Both pagers answer next, previous and results; only the page-number one a count.
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "previous", "results"],
             "properties": {
-                "count": {"type": "integer", "description": "Absent on updated_since lists."},
+                "count": {
+                    "type": "integer",
+                    "description": "Rows in the whole list. Absent on updated_since lists.",
+                },
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "results": schema,

@@ -1,0 +1,128 @@
+"""The OpenAPI schema documents every answer an operation can give (core.api.schema), and the
+server's error bodies have the documented shapes."""
+
+import json
+
+import jsonschema
+import pytest
+
+from core.api.schema import document_error_responses
+
+pytestmark = pytest.mark.django_db
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+
+
+def _as_json_schema(node):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's `"type": [..., "null"]`."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _as_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False) and "type" in node:
+        node["type"] = [node["type"], "null"]
+    return node
+
+
+def _validator(schema, name):
+    """A validator for one component, resolving $refs within the schema."""
+    document = {**schema["components"]["schemas"][name], "components": schema["components"]}
+    return jsonschema.Draft7Validator(_as_json_schema(document))
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS and path.startswith("/api/v1/"):
+                yield path, method, operation
+
+
+def test_every_operation_documents_the_errors_it_can_answer(schema):
+    operations = list(_operations(schema))
+    assert len(operations) >= 40
+    for path, method, operation in operations:
+        codes = set(operation["responses"])
+        detail = "{" in path
+        has_input = "requestBody" in operation or any(
+            p["in"] == "query" for p in operation.get("parameters", [])
+        )
+        expected = {"401", "403", "429"}
+        expected |= {"400"} if has_input else set()
+        expected |= {"404"} if detail or method == "get" else set()
+        expected |= {"409", "412"} if method in {"put", "patch", "delete"} else set()
+        expected |= {"409", "422"} if method == "post" else set()
+        expected |= {"304"} if method == "get" and detail else set()
+        assert expected <= codes, (method, path, expected - codes)
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        if method in {"put", "patch", "delete"}:
+            assert "If-Match" in headers
+        if method == "post":
+            assert "Idempotency-Key" in headers
+        if method == "get" and detail:
+            assert "If-None-Match" in headers
+            assert "ETag" in operation["responses"]["200"]["headers"]
+        assert operation["responses"]["429"]["headers"]["Retry-After"]["required"] is True
+
+
+def test_error_bodies_refer_to_shared_components(schema):
+    responses = schema["paths"]["/api/v1/accounts/{id}/"]["patch"]["responses"]
+    body = responses["400"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ValidationErrorBody"}
+    conflict = responses["409"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/StaleVersionError"} in conflict["anyOf"]
+    assert responses["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorDetail"
+    }
+    stale = schema["components"]["schemas"]["StaleVersionError"]
+    assert set(stale["properties"]) == {"detail", "version", "current_version"}
+
+
+def test_a_declared_response_is_kept():
+    declared = {"description": "Ours", "content": {"application/json": {"schema": {}}}}
+    result = {
+        "paths": {
+            "/api/v1/things/{id}/": {"get": {"responses": {"200": {}, "404": declared}}},
+            "/api/schema/": {"get": {"responses": {"200": {}}}},
+        }
+    }
+    document_error_responses(result)
+    responses = result["paths"]["/api/v1/things/{id}/"]["get"]["responses"]
+    assert responses["404"] is declared
+    assert {"304", "401", "403", "429"} <= set(responses)
+    # Only the API is described this way.
+    assert set(result["paths"]["/api/schema/"]["get"]["responses"]) == {"200"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": ["This field may not be blank."]},
+        {"detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)"},
+        {"non_field_errors": ["Bad."], "end_date": ["Before the start."]},
+        {"records": {"0": ['Expected a dictionary of items but got type "str".']}},
+        {"records": ["This list may not be empty."]},
+        {"partners": [{}, {"name": ["Required."]}]},
+        {"Idempotency-Key": ["At most 255 characters."]},
+    ],
+)
+def test_the_validation_error_body_admits_every_400_shape(schema, body):
+    _validator(schema, "ValidationErrorBody").validate(body)
+
+
+def test_lists_answer_next_previous_results_and_a_count_only_when_paged_by_number(schema):
+    page = schema["components"]["schemas"]["PaginatedAccountList"]
+    assert page["required"] == ["next", "previous", "results"]
+    assert "count" in page["properties"]
+    validator = _validator(schema, "PaginatedAccountList")
+    validator.validate({"count": 0, "next": None, "previous": None, "results": []})
+    validator.validate({"next": None, "previous": None, "results": []})  # updated_since
+    parameters = schema["paths"]["/api/v1/accounts/"]["get"]["parameters"]
+    assert {"page", "page_size", "cursor", "updated_since"} <= {p["name"] for p in parameters}
