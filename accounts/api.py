@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from core.api.bulk import BulkEnvelopeSerializer, BulkResponseSerializer, run_bulk
+from core.api.bulk import BulkEnvelopeSerializer, bulk_response_serializer, run_bulk
 from core.api.filters import SyncFilterSet, UsernameFilter
 from core.api.serializers import (
     UsernameField,
@@ -265,6 +265,11 @@ class RevenueBulkRecordSerializer(serializers.Serializer):
         return attrs
 
 
+# Each bulk result echoes the record's key (api.md), as `bulk` below describes it.
+REVENUE_BULK_ECHO = ("account", "account_external_id", "period", "source")
+RevenueBulkResponseSerializer = bulk_response_serializer("RevenueBulk", REVENUE_BULK_ECHO)
+
+
 class RevenueFilter(SyncFilterSet):
     period_after = filters.DateFilter(field_name="period", lookup_expr="gte")
     period_before = filters.DateFilter(field_name="period", lookup_expr="lte")
@@ -320,7 +325,7 @@ class RevenueViewSet(ServiceModelViewSet):
 
     @extend_schema(
         request=BulkEnvelopeSerializer,
-        responses={200: BulkResponseSerializer},
+        responses={200: RevenueBulkResponseSerializer},
         description=(
             "Upsert up to 1000 revenue records keyed on (account, period, source). Bad "
             "records are reported by index; with all_or_none true one bad record saves nothing."

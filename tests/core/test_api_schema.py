@@ -6,6 +6,7 @@ import json
 import jsonschema
 import pytest
 
+from core.api.bulk import bulk_response_serializer
 from core.api.schema import document_error_responses
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,43 @@ def test_lists_answer_next_previous_results_and_a_count_only_when_paged_by_numbe
     validator.validate({"next": None, "previous": None, "results": []})  # updated_since
     parameters = schema["paths"]["/api/v1/accounts/"]["get"]["parameters"]
     assert {"page", "page_size", "cursor", "updated_since"} <= {p["name"] for p in parameters}
+
+
+def test_a_bulk_endpoint_declares_the_keys_each_result_echoes():
+    from drf_spectacular.generators import SchemaGenerator
+
+    response = bulk_response_serializer("OpportunityBulk", ("source", "external_id"))
+    assert response.__name__ == "OpportunityBulkResponseSerializer"
+    result = response().fields["results"].child
+    assert list(result.fields) == ["index", "source", "external_id", "id", "status", "errors"]
+    # The revenue endpoint's component lists what it echoes.
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    component = schema["components"]["schemas"]["RevenueBulkResult"]
+    assert set(component["properties"]) == {
+        "index",
+        "account",
+        "account_external_id",
+        "period",
+        "source",
+        "id",
+        "status",
+        "errors",
+    }
+
+
+def test_revenue_bulk_results_have_exactly_the_documented_keys(schema, api_as, am, account):
+    account.external_id = "CRM-1"
+    account.save()
+    records = [
+        {"account": account.pk, "period": "2026-07-01", "amount": "10.00", "source": "erp"},
+        {"account_external_id": "CRM-1", "period": "2026-07-15", "amount": "1.00"},
+    ]
+    response = api_as(am).post("/api/v1/revenue/bulk/", {"records": records}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    documented = set(schema["components"]["schemas"]["RevenueBulkResult"]["properties"])
+    assert [set(result) for result in results] == [documented, documented]
+    assert [r["status"] for r in results] == ["created", "error"]
+    assert results[1]["source"] == "manual"
+    validator = _validator(schema, "RevenueBulkResponse")
+    validator.validate(response.json())
