@@ -5,8 +5,11 @@ import json
 
 import jsonschema
 import pytest
+from django.test import RequestFactory
+from rest_framework.exceptions import ValidationError
 
 from core.api.bulk import bulk_response_serializer
+from core.api.exceptions import exception_handler
 from core.api.schema import document_error_responses
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +170,26 @@ def test_revenue_bulk_results_have_exactly_the_documented_keys(schema, api_as, a
     assert results[1]["source"] == "manual"
     validator = _validator(schema, "RevenueBulkResponse")
     validator.validate(response.json())
+
+
+def test_a_path_the_router_does_not_match_is_a_json_404(api_as, am, client):
+    response = api_as(am).get("/api/v1/accounts/1.5/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_a_nul_in_search_is_a_400_naming_search(api_as, am):
+    response = api_as(am).get("/api/v1/accounts/", {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
+
+
+def test_a_bare_validation_error_is_answered_as_an_object():
+    request = RequestFactory().get("/api/v1/accounts/")
+    response = exception_handler(ValidationError("Nope."), {"request": request})
+    assert response.status_code == 400
+    assert response.data == {"non_field_errors": ["Nope."]}
