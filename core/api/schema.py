@@ -152,7 +152,7 @@ def _error_responses(method: str, *, detail: bool, paginated: bool, has_input: b
         responses["409"] = _json(
             "Conflict: a clash with a row written at the same moment (a unique key), or a "
             "request with this Idempotency-Key is still being processed.",
-            {"anyOf": [_ref("StaleVersionError"), _ref("ErrorDetail")]},
+            _ref("ErrorDetail"),
         )
         responses["422"] = _json(
             "This Idempotency-Key was already used with a different request.",
