@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "core.api.filters.SearchFilter",
+        "rest_framework.filters.SearchFilter",
     ],
     # JSON only: people explore the API in Swagger UI (/api/docs/). DRF's browsable pages
     # rely on inline styles that the Content Security Policy refuses.

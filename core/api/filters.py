@@ -3,8 +3,6 @@
 import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import filters
-from rest_framework.exceptions import ValidationError
 
 
 class LenientIsoDateTimeField(forms.DateTimeField):
@@ -31,13 +29,3 @@ class SyncFilterSet(django_filters.FilterSet):
 @extend_schema_field(str)
 class UsernameFilter(django_filters.CharFilter):
     """Filter by a user given as username (api.md: users travel as usernames)."""
-
-
-class SearchFilter(filters.SearchFilter):
-    """DRF's search, with a bad term (a NUL character) reported under `search`."""
-
-    def get_search_terms(self, request):
-        try:
-            return super().get_search_terms(request)
-        except ValidationError as exc:
-            raise ValidationError({self.search_param: exc.detail}) from exc

@@ -18,6 +18,7 @@ A response or parameter an operation already declares is left as it is.
 """
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -224,3 +225,15 @@ def document_error_responses(result: dict[str, Any], generator=None, request=Non
             for code, response in errors.items():
                 responses.setdefault(code, response)
     return result
+
+
+def served_schema() -> dict[str, Any]:
+    """The document /api/schema/ serves (as JSON), made in-process the way its view makes it,
+    with no request: for tools that need it before a database or a user exists."""
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+    from drf_spectacular.views import SpectacularAPIView
+
+    view = SpectacularAPIView
+    generator = view.generator_class(urlconf=view.urlconf, patterns=view.patterns)
+    document = generator.get_schema(request=None, public=view.serve_public)
+    return json.loads(OpenApiJsonRenderer().render(document))

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.api.bulk import bulk_response_serializer
 from core.api.exceptions import exception_handler
-from core.api.schema import document_error_responses
+from core.api.schema import document_error_responses, served_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -182,10 +182,19 @@ def test_a_path_the_router_does_not_match_is_a_json_404(api_as, am, client):
     assert page["Content-Type"].startswith("text/html")
 
 
-def test_a_nul_in_search_is_a_400_naming_search(api_as, am):
+def test_a_nul_in_search_is_a_400_with_an_object_body(schema, api_as, am):
+    # DRF's search refuses it with a bare ValidationError, which renders as a list.
     response = api_as(am).get("/api/v1/accounts/", {"search": "a\x00b"})
     assert response.status_code == 400
-    assert response.json() == {"search": ["Null characters are not allowed."]}
+    body = response.json()
+    assert isinstance(body, dict)
+    _validator(schema, "ValidationErrorBody").validate(body)
+
+
+def test_the_served_schema_is_the_one_made_in_process(api_as, am):
+    response = api_as(am).get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert json.loads(response.content) == served_schema()
 
 
 def test_a_bare_validation_error_is_answered_as_an_object():

@@ -1,5 +1,5 @@
 """Schema fuzzing (api.md: a generated client and a schema fuzzer agree with what the server
-does). Schemathesis loads the schema the app serves and drives every /api/v1/ operation
+does). Schemathesis takes the schema the app serves and drives every /api/v1/ operation
 in-process through the WSGI app, as an ops user and as an AM, with valid and invalid input.
 Every answer must be no server error, a status the schema documents for that operation,
 with the documented content type, body and headers.
@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from core.api.filters import LenientIsoDateTimeField
+from core.api.schema import served_schema
 from teams.models import User
 from tests.factories import (
     AccountFactory,
@@ -69,10 +70,14 @@ CONFIG = {
     "phases": {"coverage": {"enabled": os.environ.get("FUZZ_COVERAGE") == "1"}},
 }
 
-# Loaded when pytest collects this module: the app serves its own schema (no database).
-schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/", get_wsgi_application(), config=schemathesis.Config.from_dict(CONFIG)
+
+# The document /api/schema/ serves, made in-process: pytest collects this module before any
+# database (or token to read /api/schema/ with) exists.
+schema = schemathesis.openapi.from_dict(
+    served_schema(), config=schemathesis.Config.from_dict(CONFIG)
 ).include(path_regex="^/api/v1/")
+# Every request goes in-process through the project's WSGI app (config/wsgi.py's).
+schema.app = get_wsgi_application()
 
 # The current test's book: resource -> ids, and the usernames, for the hooks below.
 BOOK: dict[str, list] = {}
