@@ -13,19 +13,22 @@ RUN groupadd --system keyplan \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, in their own layer, so a code change does not reinstall them: exactly
+# the versions and files in the lock (`make lock` writes it from pyproject.toml), setuptools
+# for the build below included.
+COPY requirements.txt ./
+RUN pip install --require-hashes -r requirements.txt
 
 # Then the project itself. /app stays the code that runs (PYTHONPATH), so BASE_DIR is /app
 # and templates/, static/ and staticfiles/ are found there.
 COPY . .
-RUN pip install --no-deps . \
+RUN pip install --no-deps --no-build-isolation . \
     && rm -rf build ./*.egg-info \
-    && SECRET_KEY=collectstatic-only-not-a-secret DEBUG=false python manage.py collectstatic --noinput
+    && SECRET_KEY=collectstatic-only-not-a-secret DEBUG=false python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown keyplan /app/media
 
+# Files the app writes (background CSV exports): a volume shared by web and worker.
+ENV MEDIA_ROOT=/app/media
 USER keyplan
 EXPOSE 8000
 

@@ -1,31 +1,25 @@
 """REST endpoints for accounts, agreements, revenue (with /bulk/), deployments and the
-virtual account team (api.md)."""
+virtual account team (api.md). Lists filter through the FilterSets the pages use too
+(accounts.filters); writes go through accounts.services."""
 
-from django.db.models import Q
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core.api.bulk import BulkEnvelopeSerializer, bulk_response_serializer, run_bulk
-from core.api.filters import SyncFilterSet, UsernameFilter
-from core.api.serializers import (
-    UsernameField,
-    VersionedModelSerializer,
-    VisibleAccountField,
-    VisibleAccountScopedField,
-)
-from core.api.viewsets import ServiceModelViewSet
+from core.api.serializers import UsernameField, VersionedModelSerializer, VisibleRelatedField
+from core.api.viewsets import ServiceModelViewSet, ServiceSet
 
 from . import selectors, services
-from .models import (
-    Account,
-    AccountTeamMember,
-    Agreement,
-    ProductDeployment,
-    RevenueRecord,
-    ltp_below_threshold_q,
+from .access import ACCOUNT_RULE, can_see_account, changeable_account_ids
+from .filters import (
+    AccountFilter,
+    AccountTeamMemberFilter,
+    AgreementFilter,
+    DeploymentFilter,
+    RevenueFilter,
 )
+from .models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
 
 TIMESTAMPS = ["created_at", "updated_at"]
 
@@ -34,7 +28,15 @@ TIMESTAMPS = ["created_at", "updated_at"]
 
 
 class AccountSerializer(VersionedModelSerializer):
-    parent = VisibleAccountField(allow_null=True, required=False)
+    parent = VisibleRelatedField(
+        model=Account,
+        allow_null=True,
+        required=False,
+        help_text=(
+            "The HQ account this one is downstream of. A parent outside your view reads as "
+            "null, and sending null back keeps it."
+        ),
+    )
     owner = UsernameField(required=False)
     below_ltp_threshold = serializers.BooleanField(read_only=True)
 
@@ -60,26 +62,25 @@ class AccountSerializer(VersionedModelSerializer):
         read_only_fields = TIMESTAMPS
         extra_kwargs = {"external_id": {"allow_null": True, "required": False}}
 
+    def _parent_hidden(self, account: Account) -> bool:
+        if not account.parent_id:
+            return False
+        if hasattr(account, "visible_parent_id"):
+            return account.visible_parent_id is None
+        return not can_see_account(self.context["request"].user, account.parent)
 
-class AccountFilter(SyncFilterSet):
-    owner = UsernameFilter(field_name="owner__username")
-    below_ltp_threshold = filters.BooleanFilter(method="filter_below_ltp")
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self._parent_hidden(instance):
+            data["parent"] = None
+        return data
 
-    class Meta:
-        model = Account
-        fields = [
-            "parent",
-            "segment",
-            "industry",
-            "sector",
-            "territory",
-            "is_active",
-            "external_id",
-        ]
-
-    def filter_below_ltp(self, queryset, name, value):
-        condition = ltp_below_threshold_q()
-        return queryset.filter(condition) if value else queryset.exclude(condition)
+    def validate(self, attrs):
+        # A parent the client was shown as null (outside their view) is kept, not cleared.
+        keeps_hidden = self.instance is not None and attrs.get("parent", False) is None
+        if keeps_hidden and self._parent_hidden(self.instance):
+            attrs.pop("parent")
+        return attrs
 
 
 class AccountViewSet(ServiceModelViewSet):
@@ -87,28 +88,18 @@ class AccountViewSet(ServiceModelViewSet):
 
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
-    search_fields = ["name", "external_id", "industry"]
-    ordering_fields = ["name", "ltp", "updated_at", "segment", "territory"]
-    ordering = ["name"]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    ordering = ["name", "id"]
+    services = ServiceSet(create=services.account_create, update=services.account_update)
 
     def scoped_queryset(self):
-        return Account.objects.visible_to(self.request.user).select_related("owner")
-
-    def service_create(self, data):
-        return services.account_create(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        return services.account_update(
-            actor=self.request.user, account=instance, data=data, expected_version=expected_version
-        )
+        return selectors.account_list(user=self.request.user)
 
 
 # --- virtual team -------------------------------------------------------------------
 
 
 class AccountTeamMemberSerializer(VersionedModelSerializer):
-    account = VisibleAccountField()
+    account = VisibleRelatedField(model=Account)
     user = UsernameField(allow_null=True, required=False)
 
     class Meta:
@@ -119,42 +110,28 @@ class AccountTeamMemberSerializer(VersionedModelSerializer):
         validators = []
 
 
-class AccountTeamMemberFilter(SyncFilterSet):
-    user = UsernameFilter(field_name="user__username")
-
-    class Meta:
-        model = AccountTeamMember
-        fields = ["account", "role"]
-
-
 class AccountTeamMemberViewSet(ServiceModelViewSet):
     """The virtual team around an account (ATS, SSP, SE, TAM, partners, ...)."""
 
     serializer_class = AccountTeamMemberSerializer
     filterset_class = AccountTeamMemberFilter
     ordering = ["account_id", "role", "id"]
+    services = ServiceSet(
+        create=services.team_member_create,
+        update=services.team_member_update,
+        delete=services.team_member_delete,
+    )
 
     def scoped_queryset(self):
         return AccountTeamMember.objects.visible_to(self.request.user).select_related("user")
-
-    def service_create(self, data):
-        return services.team_member_add(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        return services.team_member_update(
-            actor=self.request.user, member=instance, data=data, expected_version=expected_version
-        )
-
-    def service_destroy(self, instance):
-        services.team_member_remove(actor=self.request.user, member=instance)
 
 
 # --- agreements ---------------------------------------------------------------------
 
 
 class AgreementSerializer(VersionedModelSerializer):
-    account = VisibleAccountField()
-    renews = VisibleAccountScopedField(model=Agreement, allow_null=True, required=False)
+    account = VisibleRelatedField(model=Account)
+    renews = VisibleRelatedField(model=Agreement, allow_null=True, required=False)
     renewal_status = serializers.ChoiceField(
         choices=Agreement.RenewalStatus.choices, read_only=True
     )
@@ -177,44 +154,25 @@ class AgreementSerializer(VersionedModelSerializer):
         read_only_fields = TIMESTAMPS
 
 
-class AgreementFilter(SyncFilterSet):
-    end_date_after = filters.DateFilter(field_name="end_date", lookup_expr="gte")
-    end_date_before = filters.DateFilter(field_name="end_date", lookup_expr="lte")
-
-    class Meta:
-        model = Agreement
-        fields = ["account", "kind", "renews", "number"]
-
-
 class AgreementViewSet(ServiceModelViewSet):
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilter
-    ordering_fields = ["end_date", "start_date", "annual_value", "updated_at"]
     ordering = ["end_date", "id"]
+    services = ServiceSet(
+        create=services.agreement_create,
+        update=services.agreement_update,
+        delete=services.agreement_delete,
+    )
 
     def scoped_queryset(self):
         return selectors.agreement_list(user=self.request.user)
-
-    def service_create(self, data):
-        return services.agreement_create(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        return services.agreement_update(
-            actor=self.request.user,
-            agreement=instance,
-            data=data,
-            expected_version=expected_version,
-        )
-
-    def service_destroy(self, instance):
-        services.agreement_delete(actor=self.request.user, agreement=instance)
 
 
 # --- revenue ------------------------------------------------------------------------
 
 
 class RevenueRecordSerializer(VersionedModelSerializer):
-    account = VisibleAccountField()
+    account = VisibleRelatedField(model=Account)
 
     class Meta:
         model = RevenueRecord
@@ -246,6 +204,7 @@ class RevenueBulkRecordSerializer(serializers.Serializer):
     def validate(self, attrs):
         by_id = self.context["accounts_by_id"]
         by_external = self.context["accounts_by_external_id"]
+        changeable = self.context["changeable_account_ids"]
         if "account" in attrs:
             account = by_id.get(attrs["account"])
             if account is None:
@@ -260,6 +219,8 @@ class RevenueBulkRecordSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"account": ["Give the account id or account_external_id."]}
             )
+        if account.pk not in changeable:
+            raise serializers.ValidationError({"account": [ACCOUNT_RULE]})
         attrs["account"] = account
         attrs.pop("account_external_id", None)
         return attrs
@@ -270,58 +231,45 @@ REVENUE_BULK_ECHO = ("account", "account_external_id", "period", "source")
 RevenueBulkResponseSerializer = bulk_response_serializer("RevenueBulk", REVENUE_BULK_ECHO)
 
 
-class RevenueFilter(SyncFilterSet):
-    period_after = filters.DateFilter(field_name="period", lookup_expr="gte")
-    period_before = filters.DateFilter(field_name="period", lookup_expr="lte")
-
-    class Meta:
-        model = RevenueRecord
-        fields = ["account", "source", "period"]
-
-
 class RevenueViewSet(ServiceModelViewSet):
     """The AR ledger. POST upserts on (account, period, source): re-sending replaces."""
 
     serializer_class = RevenueRecordSerializer
     filterset_class = RevenueFilter
-    ordering_fields = ["period", "amount", "updated_at"]
     ordering = ["-period", "account_id", "id"]
+    # POST upserts: 201 when it created the record, 200 when it replaced or kept one.
+    services = ServiceSet(
+        create=services.revenue_record_upsert,
+        update=services.revenue_record_update,
+        delete=services.revenue_record_delete,
+    )
 
     def scoped_queryset(self):
         return selectors.revenue_list(user=self.request.user)
 
-    def service_create(self, data):
-        record, _ = services.revenue_record_upsert(actor=self.request.user, **data)
-        return record
-
-    def service_update(self, instance, data, expected_version):
-        return services.revenue_record_update(
-            actor=self.request.user, record=instance, data=data, expected_version=expected_version
-        )
-
-    def service_destroy(self, instance):
-        services.revenue_record_delete(actor=self.request.user, record=instance)
-
     def _bulk_context(self, records: list[dict]) -> dict:
-        visible = Account.objects.visible_to(self.request.user)
         ids = {r.get("account") for r in records if isinstance(r.get("account"), int)}
         external = {
             r.get("account_external_id")
             for r in records
             if isinstance(r.get("account_external_id"), str)
         }
-        accounts = list(visible.filter(Q(pk__in=ids) | Q(external_id__in=external)))
+        accounts = selectors.accounts_by_reference(
+            user=self.request.user, ids=ids, external_ids=external
+        )
         return {
             "accounts_by_id": {a.pk: a for a in accounts},
             "accounts_by_external_id": {a.external_id: a for a in accounts if a.external_id},
+            "changeable_account_ids": changeable_account_ids(
+                self.request.user, [a.pk for a in accounts]
+            ),
         }
 
     def _bulk_save(self, rows):
-        saved = services.revenue_bulk_upsert(
-            actor=self.request.user,
-            rows=[services.RevenueRow(index=index, **data) for index, data in rows],
+        results = services.revenue_bulk_upsert(
+            actor=self.request.user, rows=[services.RevenueRow(**data) for _, data in rows]
         )
-        return [{"id": row.result["id"], "status": row.result["status"]} for row in saved]
+        return [{"id": result.pk, "status": result.status} for result in results]
 
     @extend_schema(
         request=BulkEnvelopeSerializer,
@@ -351,7 +299,7 @@ class RevenueViewSet(ServiceModelViewSet):
 
 
 class DeploymentSerializer(VersionedModelSerializer):
-    account = VisibleAccountField()
+    account = VisibleRelatedField(model=Account)
     adoption = serializers.DecimalField(
         max_digits=9, decimal_places=6, read_only=True, allow_null=True
     )
@@ -372,33 +320,18 @@ class DeploymentSerializer(VersionedModelSerializer):
         read_only_fields = TIMESTAMPS
 
 
-class DeploymentFilter(SyncFilterSet):
-    class Meta:
-        model = ProductDeployment
-        fields = ["account", "product", "is_current_version"]
-
-
 class DeploymentViewSet(ServiceModelViewSet):
     serializer_class = DeploymentSerializer
     filterset_class = DeploymentFilter
     ordering = ["account_id", "product", "id"]
+    services = ServiceSet(
+        create=services.deployment_create,
+        update=services.deployment_update,
+        delete=services.deployment_delete,
+    )
 
     def scoped_queryset(self):
         return selectors.deployment_list(user=self.request.user)
-
-    def service_create(self, data):
-        return services.deployment_create(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        return services.deployment_update(
-            actor=self.request.user,
-            deployment=instance,
-            data=data,
-            expected_version=expected_version,
-        )
-
-    def service_destroy(self, instance):
-        services.deployment_delete(actor=self.request.user, deployment=instance)
 
 
 def register(router) -> None:

@@ -10,9 +10,9 @@ from django import forms
 
 from core.forms import DATE_INPUT, PersonChoiceField, VersionedModelForm, apply_bootstrap
 from teams.models import User
-from teams.selectors import assignable_owners
 
 from . import selectors
+from .access import assignable_owners, can_reassign, member_candidates
 from .models import Account, AccountTeamMember, Agreement, ProductDeployment
 
 
@@ -62,18 +62,19 @@ class AccountForm(VersionedModelForm):
             self.fields["parent"].empty_label = "— None (a top-level account) —"
 
         owner = self.fields["owner"]
-        if user.is_am:
+        may_choose = can_reassign(user, account) if account.pk else not user.is_am
+        if may_choose:
+            queryset = assignable_owners(user=user)
+            if account.owner_id:
+                queryset = queryset | User.objects.filter(pk=account.owner_id)
+            owner.queryset = queryset.order_by("first_name", "last_name", "username")
+        else:
             # An AM owns their own accounts; reassigning is their manager's call.
             owner_id = account.owner_id or user.pk
             owner.queryset = User.objects.filter(pk=owner_id)
             self.initial["owner"] = owner_id
             owner.disabled = True
-            owner.help_text = "Ask your manager to reassign the account."
-        else:
-            queryset = assignable_owners(user=user)
-            if account.owner_id:
-                queryset = queryset | User.objects.filter(pk=account.owner_id)
-            owner.queryset = queryset.order_by("first_name", "last_name", "username")
+            owner.help_text = "Only the owning team's manager or sales operations reassign it."
         self.fields["ltp"].widget.attrs.update({"min": "0", "step": "1", "inputmode": "decimal"})
         self.fields[
             "description"
@@ -144,9 +145,10 @@ class TeamMemberForm(VersionedModelForm):
         labels = {"name": "Name", "email": "Email"}
         help_texts = {"notes": "What they bring to this account."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        queryset = User.objects.filter(is_active=True)
+        # Only the people the actor may add (accounts.access.member_candidates).
+        queryset = member_candidates(actor)
         if self.instance.user_id:
             queryset = queryset | User.objects.filter(pk=self.instance.user_id)
         user = self.fields["user"]

@@ -5,12 +5,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.models import VersionedModel
-from teams.visibility import VisibleQuerySet
+
+from .access import VisibleQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -26,9 +27,6 @@ def ltp_below_threshold_q() -> Q:
 class AccountQuerySet(VisibleQuerySet):
     def below_ltp(self):
         return self.filter(ltp_below_threshold_q())
-
-    def active(self):
-        return self.filter(is_active=True)
 
 
 class Account(VersionedModel):
@@ -86,7 +84,10 @@ class Account(VersionedModel):
         constraints = [
             models.CheckConstraint(condition=Q(ltp__gte=0), name="account_ltp_gte_0"),
         ]
-        indexes = [models.Index(fields=["owner", "is_active"])]
+        indexes = [
+            models.Index(fields=["owner", "is_active"]),
+            models.Index(fields=["name", "id"], name="account_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -100,22 +101,12 @@ class Account(VersionedModel):
         return self.ltp is not None and self.ltp < self.ltp_minimum
 
     def clean(self) -> None:
+        # A parent that would close a cycle is refused by the service, under the tree lock
+        # (core.hierarchy.guard_tree), where a parallel edit cannot slip past the check.
         if self.external_id == "":
             self.external_id = None
-        errors = {}
         if self.owner_id and self.owner.role != "am":
-            errors["owner"] = "The owner must be an account manager."
-        if self.parent_id:
-            seen = {self.pk} if self.pk else set()
-            node = self.parent
-            while node is not None:
-                if node.pk in seen:
-                    errors["parent"] = "An account cannot be downstream of itself."
-                    break
-                seen.add(node.pk)
-                node = node.parent
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"owner": "The owner must be an account manager."})
 
 
 class AccountTeamMember(VersionedModel):
@@ -183,11 +174,34 @@ class AccountTeamMember(VersionedModel):
             raise ValidationError({"name": "Choose a user or give the person's name."})
 
 
+def renewed_q():
+    """An agreement is renewed when a successor agreement exists."""
+    # TODO(opportunities): or a won renewal opportunity points at it (domain.md).
+    return Exists(Agreement.objects.filter(renews=OuterRef("pk")))
+
+
 class AgreementQuerySet(VisibleQuerySet):
-    def with_renewal_facts(self):
-        """Annotate what renewal status needs, so a list costs one query."""
-        # TODO(opportunities): also Exists(a won renewal opportunity pointing here).
-        return self.annotate(has_successor=Exists(Agreement.objects.filter(renews=OuterRef("pk"))))
+    def with_renewal_status(self, today: datetime.date | None = None):
+        """Annotate `renewal_status`: THE renewal-status rule of domain.md, in one place.
+
+        First match wins: renewed (a successor exists), upcoming (starts after today),
+        lapsed (ended, not renewed), due (ends within AGREEMENT_DUE_DAYS), active. Pages, the
+        API, the home page and the metrics all read this annotation (or the model property,
+        which defers to it).
+        """
+        today = today or timezone.localdate()
+        due_by = today + datetime.timedelta(days=settings.AGREEMENT_DUE_DAYS)
+        status = Agreement.RenewalStatus
+        return self.annotate(
+            renewal_status=Case(
+                When(renewed_q(), then=Value(status.RENEWED)),
+                When(start_date__gt=today, then=Value(status.UPCOMING)),
+                When(end_date__lt=today, then=Value(status.LAPSED)),
+                When(end_date__lte=due_by, then=Value(status.DUE)),
+                default=Value(status.ACTIVE),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Agreement(VersionedModel):
@@ -200,6 +214,7 @@ class Agreement(VersionedModel):
 
     class RenewalStatus(models.TextChoices):
         ACTIVE = "active", "Active"
+        UPCOMING = "upcoming", "Upcoming"
         DUE = "due", "Due for renewal"
         RENEWED = "renewed", "Renewed"
         LAPSED = "lapsed", "Lapsed"
@@ -241,9 +256,14 @@ class Agreement(VersionedModel):
             ),
             models.CheckConstraint(condition=Q(annual_value__gte=0), name="agreement_value_gte_0"),
         ]
+        indexes = [models.Index(fields=["end_date", "id"], name="agreement_end_order")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.__dict__.pop("_renewal_status", None)  # the dates may change it: read it anew
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors = {}
@@ -258,28 +278,21 @@ class Agreement(VersionedModel):
             raise ValidationError(errors)
 
     @property
-    def is_renewed(self) -> bool:
-        # TODO(opportunities): a won renewal opportunity pointing here also renews it.
-        if hasattr(self, "has_successor"):
-            return self.has_successor
-        return self.successors.exists()
-
-    def renewal_status_on(self, today: datetime.date) -> str:
-        if self.is_renewed:
-            return self.RenewalStatus.RENEWED
-        if self.end_date < today:
-            return self.RenewalStatus.LAPSED
-        if (self.end_date - today).days <= settings.AGREEMENT_DUE_DAYS:
-            return self.RenewalStatus.DUE
-        return self.RenewalStatus.ACTIVE
-
-    @property
     def renewal_status(self) -> str:
-        return self.renewal_status_on(timezone.localdate())
+        """The status annotated by `with_renewal_status()` (as of today), else read from the
+        database by the same rule."""
+        if "_renewal_status" not in self.__dict__:
+            self._renewal_status = (
+                Agreement.objects.filter(pk=self.pk)
+                .with_renewal_status()
+                .values_list("renewal_status", flat=True)
+                .get()
+            )
+        return self._renewal_status
 
-    @property
-    def days_to_expiry(self) -> int:
-        return (self.end_date - timezone.localdate()).days
+    @renewal_status.setter
+    def renewal_status(self, value: str) -> None:
+        self._renewal_status = value
 
 
 class RevenueRecord(VersionedModel):
@@ -305,7 +318,9 @@ class RevenueRecord(VersionedModel):
                 ),
             )
         ]
-        indexes = [models.Index(fields=["account", "period"])]
+        # The unique key serves lookups by account (and period); the list's default order is
+        # newest period first, by account: read straight off this index, no sort of the ledger.
+        indexes = [models.Index(fields=["-period", "account", "id"], name="revenue_list_order")]
 
     def __str__(self) -> str:
         return f"{self.account} {self.period:%Y-%m} {self.amount}"

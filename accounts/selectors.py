@@ -4,11 +4,13 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, When
 
-from core.fiscal import fiscal_year_of
+from core.cache import cached
+from core.fiscal import fiscal_year_bounds, fiscal_year_of, prior_window, ytd_window
 from teams.models import User
 
+from .access import visible_account_ids
 from .models import (
     Account,
     AccountTeamMember,
@@ -18,72 +20,56 @@ from .models import (
     ltp_below_threshold_q,
 )
 
-ACCOUNT_SORTS = {
-    "name": "name",
-    "segment": "segment",
-    "sector": "sector",
-    "territory": "territory",
-    "owner": "owner__username",
-    "ltp": "ltp",
-    "updated": "updated_at",
-}
+# The kinds of data (core.cache) the account lists' cached reads are built on.
+ACCOUNT_DATA = ("accounts", "people")
 
 
-def account_list(
-    *,
-    user: User,
-    q: str = "",
-    segment: str = "",
-    sector: str = "",
-    territory: str = "",
-    owner: str = "",
-    industry: str = "",
-    below_ltp: bool = False,
-    active: bool | None = True,
-    sort: str = "name",
-) -> QuerySet[Account]:
-    qs = Account.objects.visible_to(user).select_related("owner", "parent")
-    if q:
-        qs = qs.filter(
-            Q(name__icontains=q) | Q(external_id__icontains=q) | Q(industry__icontains=q)
-        )
-    if segment:
-        qs = qs.filter(segment=segment)
-    if sector:
-        qs = qs.filter(sector=sector)
-    if territory:
-        qs = qs.filter(territory=territory)
-    if industry:
-        qs = qs.filter(industry=industry)
-    if owner:
-        qs = qs.filter(owner__username=owner)
-    if below_ltp:
-        qs = qs.filter(ltp_below_threshold_q())
-    if active is not None:
-        qs = qs.filter(is_active=active)
-    descending = sort.startswith("-")
-    field = ACCOUNT_SORTS.get(sort.lstrip("-"), "name")
-    return qs.order_by(f"-{field}" if descending else field, "pk")
-
-
-def account_filter_options(*, user: User) -> dict[str, list[str]]:
-    """Distinct values for the list filters, drawn from what the user can see."""
-    qs = Account.objects.visible_to(user)
-
-    def distinct(field: str) -> list[str]:
-        return [v for v in qs.order_by(field).values_list(field, flat=True).distinct() if v]
-
-    owners = (
-        User.objects.filter(pk__in=qs.values("owner_id"))
-        .order_by("first_name", "last_name")
-        .only("username", "first_name", "last_name")
+def account_list(*, user: User) -> QuerySet[Account]:
+    """The accounts `user` sees, with owner loaded and the parent named only when the user
+    may see it too (`visible_parent_id`, `visible_parent_name`: None otherwise)."""
+    qs = Account.objects.visible_to(user).select_related("owner")
+    ids = visible_account_ids(user)
+    if ids is None:
+        return qs.annotate(visible_parent_id=F("parent_id"), visible_parent_name=F("parent__name"))
+    shown = Q(parent_id__in=ids)
+    return qs.annotate(
+        visible_parent_id=Case(When(shown, then=F("parent_id")), output_field=IntegerField()),
+        visible_parent_name=Case(When(shown, then=F("parent__name")), output_field=CharField()),
     )
-    return {
-        "sectors": distinct("sector"),
-        "territories": distinct("territory"),
-        "industries": distinct("industry"),
-        "owners": list(owners),
-    }
+
+
+def accounts_by_reference(*, user: User, ids, external_ids) -> list[Account]:
+    """The visible accounts among these ids and external ids (a bulk upload's references)."""
+    return list(
+        Account.objects.visible_to(user).filter(Q(pk__in=ids) | Q(external_id__in=external_ids))
+    )
+
+
+def account_filter_options(*, user: User) -> dict[str, list]:
+    """Distinct values for the list filters, drawn from what the user can see. Cached per
+    user until an account or a person changes (core.cache)."""
+
+    def compute() -> dict[str, list]:
+        qs = Account.objects.visible_to(user)
+
+        def distinct(field: str) -> list[str]:
+            return [v for v in qs.order_by(field).values_list(field, flat=True).distinct() if v]
+
+        owners = (
+            User.objects.filter(pk__in=qs.values("owner_id"))
+            .order_by("first_name", "last_name")
+            .values_list("username", "first_name", "last_name")
+        )
+        return {
+            "sectors": distinct("sector"),
+            "territories": distinct("territory"),
+            "industries": distinct("industry"),
+            "owners": [
+                {"username": u, "name": f"{first} {last}".strip() or u} for u, first, last in owners
+            ],
+        }
+
+    return cached(ACCOUNT_DATA, f"account-options:{user.pk}", compute)
 
 
 def account_get(*, user: User, pk: int) -> Account:
@@ -102,12 +88,14 @@ def account_team(*, account: Account) -> QuerySet[AccountTeamMember]:
 
 
 def agreement_list(*, user: User) -> QuerySet[Agreement]:
-    return Agreement.objects.visible_to(user).with_renewal_facts().select_related("account")
+    return Agreement.objects.visible_to(user).with_renewal_status().select_related("account")
 
 
 def account_agreements(*, account: Account) -> QuerySet[Agreement]:
     return (
-        account.agreements.with_renewal_facts().select_related("renews").order_by("-end_date", "pk")
+        account.agreements.with_renewal_status()
+        .select_related("renews")
+        .order_by("-end_date", "pk")
     )
 
 
@@ -140,17 +128,33 @@ def account_ar_for_window(*, account: Account, start: datetime.date, end: dateti
     return total or Decimal("0")
 
 
-def owner_account_count(*, owner_id: int) -> int:
-    return Account.objects.filter(owner_id=owner_id, is_active=True).count()
+def account_ar_facts(*, account: Account, fy: int, as_of: datetime.date) -> dict:
+    """AR over the fiscal year's YTD window W(F) and its growth against W(F-1), the same
+    dates a year earlier (domain.md): {"ar", "prior_ar", "growth", "window": (start, end),
+    "ytd"}; ar and growth are None for a fiscal year that has not started."""
+    window = ytd_window(fy, as_of)
+    start, end = window
+    _, fy_end = fiscal_year_bounds(fy)
+    if end < start:
+        return {"ar": None, "prior_ar": None, "growth": None, "window": window, "ytd": False}
+    ar = account_ar_for_window(account=account, start=start, end=end)
+    prior_start, prior_end = prior_window(window)
+    prior = account_ar_for_window(account=account, start=prior_start, end=prior_end)
+    return {
+        "ar": ar,
+        "prior_ar": prior,
+        "growth": (ar - prior) / prior if prior else None,
+        "window": window,
+        "ytd": end < fy_end,
+    }
 
 
-def agreements_due(*, user: User, today: datetime.date, days: int) -> QuerySet[Agreement]:
-    """Agreements ending within `days` and not yet renewed, soonest first."""
+def agreements_due(*, user: User) -> QuerySet[Agreement]:
+    """Agreements due for renewal (the renewal-status rule), soonest first."""
     return (
         agreement_list(user=user)
-        .filter(end_date__gte=today, end_date__lte=today + datetime.timedelta(days=days))
-        .filter(has_successor=False)
-        .order_by("end_date")
+        .filter(renewal_status=Agreement.RenewalStatus.DUE)
+        .order_by("end_date", "pk")
     )
 
 

@@ -1,230 +1,343 @@
-"""Writes for customer accounts. Pages, the API, commands and tasks all call these."""
+"""Writes for customer accounts and everything on them. Pages, the API, the admin, commands
+and tasks all call these; each checks the write-permission rule (accounts.access) first."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from core.services import model_create, model_update
+from core.cache import invalidate
+from core.exceptions import PermissionDeniedError
+from core.hierarchy import guard_tree
+from core.services import model_create, model_delete, model_update
+from core.upsert import UpsertResult, upsert
 from teams.models import User
-from teams.selectors import assignable_owners
 
+from .access import (
+    ACCOUNT_RULE,
+    can_see_account,
+    changeable_account_ids,
+    check_add_member,
+    check_change,
+    check_create_account,
+    check_reassign,
+)
 from .models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
 
+ACCOUNT_FIELDS = (
+    "name",
+    "external_id",
+    "parent",
+    "segment",
+    "ltp",
+    "industry",
+    "sector",
+    "territory",
+    "owner",
+    "is_active",
+    "description",
+)
+TEAM_MEMBER_FIELDS = ("user", "name", "email", "role", "notes")
+AGREEMENT_FIELDS = ("kind", "number", "start_date", "end_date", "annual_value", "renews")
+DEPLOYMENT_FIELDS = ("product", "licensed_seats", "active_seats", "is_current_version")
+REVENUE_FIELDS = ("period", "amount", "source")
+CYCLE_MESSAGE = "An account cannot be downstream of itself (or of its own downstream accounts)."
 
-def _check_owner(actor: User, owner: User | None) -> None:
-    if owner is not None and not assignable_owners(user=actor).filter(pk=owner.pk).exists():
-        if actor.is_am:
-            raise ValidationError(
-                {"owner": "You can only own accounts yourself; ask your manager."}
-            )
-        raise ValidationError({"owner": "Choose an active account manager from your team."})
+
+# --- accounts -----------------------------------------------------------------------
 
 
-def _check_parent(actor: User, parent: Account | None) -> None:
-    if parent is not None and not Account.objects.visible_to(actor).filter(pk=parent.pk).exists():
+def _check_parent(actor: User, account: Account, parent: Account | None) -> None:
+    """A parent must be an account the actor sees, and must not close a cycle."""
+    if parent is not None and not can_see_account(actor, parent):
         raise ValidationError({"parent": "Choose an account you can see."})
+    guard_tree(instance=account, field="parent", new_parent=parent, message=CYCLE_MESSAGE)
 
 
 @transaction.atomic
-def account_create(*, actor: User, **data: Any) -> Account:
-    data.setdefault("owner", actor if actor.is_am else None)
-    _check_owner(actor, data.get("owner"))
-    _check_parent(actor, data.get("parent"))
-    return model_create(model=Account, data=data)
+def account_create(
+    *,
+    actor: User,
+    name: str,
+    ltp: Decimal,
+    owner: User | None = None,
+    external_id: str | None = None,
+    parent: Account | None = None,
+    segment: str = Account.Segment.MATURE,
+    industry: str = "",
+    sector: str = "",
+    territory: str = "",
+    is_active: bool = True,
+    description: str = "",
+) -> Account:
+    """A new account. An AM creates accounts for themselves (owner defaults to them)."""
+    if owner is None:
+        if not actor.is_am:
+            raise ValidationError({"owner": "Choose the account manager who owns the account."})
+        owner = actor
+    check_create_account(actor, owner)
+    data = {
+        "name": name,
+        "ltp": ltp,
+        "owner": owner,
+        "external_id": external_id,
+        "parent": parent,
+        "segment": segment,
+        "industry": industry,
+        "sector": sector,
+        "territory": territory,
+        "is_active": is_active,
+        "description": description,
+    }
+    _check_parent(actor, Account(**data), parent)
+    account = model_create(model=Account, data=data)
+    invalidate("accounts")
+    return account
 
 
 @transaction.atomic
 def account_update(
-    *, actor: User, account: Account, data: dict[str, Any], expected_version: int | None = None
+    *, actor: User, instance: Account, data: dict[str, Any], expected_version: int | None = None
 ) -> Account:
-    if "owner" in data and data["owner"] is not None and data["owner"].pk != account.owner_id:
-        _check_owner(actor, data["owner"])
-    if "parent" in data and data["parent"] is not None and data["parent"].pk != account.parent_id:
-        _check_parent(actor, data["parent"])
-    account, _ = model_update(instance=account, data=data, expected_version=expected_version)
-    return account
+    check_change(actor, instance)
+    owner = data.get("owner")
+    if "owner" in data and getattr(owner, "pk", None) != instance.owner_id:
+        check_reassign(actor, instance, owner)
+    parent = data.get("parent")
+    if "parent" in data and getattr(parent, "pk", None) != instance.parent_id:
+        _check_parent(actor, instance, parent)
+    instance, changed = model_update(
+        instance=instance, data=data, fields=ACCOUNT_FIELDS, expected_version=expected_version
+    )
+    if changed:
+        invalidate("accounts")
+    return instance
 
 
 # --- virtual team -------------------------------------------------------------------
 
 
 @transaction.atomic
-def team_member_add(*, actor: User, account: Account, **data: Any) -> AccountTeamMember:
-    return model_create(model=AccountTeamMember, data={"account": account, **data})
+def team_member_create(
+    *,
+    actor: User,
+    account: Account,
+    role: str,
+    user: User | None = None,
+    name: str = "",
+    email: str = "",
+    notes: str = "",
+) -> AccountTeamMember:
+    """Put a person on the account's virtual team: a change of the account (owner, owning
+    manager, ops), and a Keyplan user only from the people the actor may add."""
+    check_add_member(actor, account, user)
+    invalidate("accounts")  # a Keyplan user on the team now sees the account
+    return model_create(
+        model=AccountTeamMember,
+        data={
+            "account": account,
+            "role": role,
+            "user": user,
+            "name": name,
+            "email": email,
+            "notes": notes,
+        },
+    )
 
 
 @transaction.atomic
 def team_member_update(
     *,
     actor: User,
-    member: AccountTeamMember,
+    instance: AccountTeamMember,
     data: dict[str, Any],
     expected_version: int | None = None,
 ) -> AccountTeamMember:
-    member, _ = model_update(instance=member, data=data, expected_version=expected_version)
-    return member
+    check_change(actor, instance)
+    user = data.get("user")
+    if "user" in data and getattr(user, "pk", None) != instance.user_id:
+        check_add_member(actor, instance.account, user)
+    instance, _ = model_update(
+        instance=instance, data=data, fields=TEAM_MEMBER_FIELDS, expected_version=expected_version
+    )
+    invalidate("accounts")
+    return instance
 
 
 @transaction.atomic
-def team_member_remove(*, actor: User, member: AccountTeamMember) -> None:
-    member.delete()
+def team_member_delete(*, actor: User, instance: AccountTeamMember) -> None:
+    check_change(actor, instance)
+    model_delete(instance=instance)
+    invalidate("accounts")
 
 
 # --- agreements ---------------------------------------------------------------------
 
 
 @transaction.atomic
-def agreement_create(*, actor: User, account: Account, **data: Any) -> Agreement:
-    return model_create(model=Agreement, data={"account": account, **data})
+def agreement_create(
+    *,
+    actor: User,
+    account: Account,
+    kind: str,
+    number: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    annual_value: Decimal = Decimal("0"),
+    renews: Agreement | None = None,
+) -> Agreement:
+    data = {
+        "account": account,
+        "kind": kind,
+        "number": number,
+        "start_date": start_date,
+        "end_date": end_date,
+        "annual_value": annual_value,
+        "renews": renews,
+    }
+    check_change(actor, Agreement(**data))
+    return model_create(model=Agreement, data=data)
 
 
 @transaction.atomic
 def agreement_update(
-    *, actor: User, agreement: Agreement, data: dict[str, Any], expected_version: int | None = None
+    *, actor: User, instance: Agreement, data: dict[str, Any], expected_version: int | None = None
 ) -> Agreement:
-    agreement, _ = model_update(instance=agreement, data=data, expected_version=expected_version)
-    return agreement
+    check_change(actor, instance)
+    instance, _ = model_update(
+        instance=instance, data=data, fields=AGREEMENT_FIELDS, expected_version=expected_version
+    )
+    return instance
 
 
 @transaction.atomic
-def agreement_delete(*, actor: User, agreement: Agreement) -> None:
-    agreement.delete()
+def agreement_delete(*, actor: User, instance: Agreement) -> None:
+    check_change(actor, instance)
+    model_delete(instance=instance)
 
 
 # --- deployments --------------------------------------------------------------------
 
 
 @transaction.atomic
-def deployment_create(*, actor: User, account: Account, **data: Any) -> ProductDeployment:
-    return model_create(model=ProductDeployment, data={"account": account, **data})
+def deployment_create(
+    *,
+    actor: User,
+    account: Account,
+    product: str,
+    licensed_seats: int = 0,
+    active_seats: int = 0,
+    is_current_version: bool = True,
+) -> ProductDeployment:
+    data = {
+        "account": account,
+        "product": product,
+        "licensed_seats": licensed_seats,
+        "active_seats": active_seats,
+        "is_current_version": is_current_version,
+    }
+    check_change(actor, ProductDeployment(**data))
+    return model_create(model=ProductDeployment, data=data)
 
 
 @transaction.atomic
 def deployment_update(
     *,
     actor: User,
-    deployment: ProductDeployment,
+    instance: ProductDeployment,
     data: dict[str, Any],
     expected_version: int | None = None,
 ) -> ProductDeployment:
-    deployment, _ = model_update(instance=deployment, data=data, expected_version=expected_version)
-    return deployment
+    check_change(actor, instance)
+    instance, _ = model_update(
+        instance=instance, data=data, fields=DEPLOYMENT_FIELDS, expected_version=expected_version
+    )
+    return instance
 
 
 @transaction.atomic
-def deployment_delete(*, actor: User, deployment: ProductDeployment) -> None:
-    deployment.delete()
+def deployment_delete(*, actor: User, instance: ProductDeployment) -> None:
+    check_change(actor, instance)
+    model_delete(instance=instance)
 
 
 # --- revenue ------------------------------------------------------------------------
 
+REVENUE_KEY = ("account", "period", "source")
+
+
+@dataclass(frozen=True)
+class RevenueRow:
+    """One validated record of a revenue upload."""
+
+    account: Account
+    period: datetime.date
+    amount: Decimal
+    source: str = "manual"
+
+
+def _validate_revenue(row: RevenueRow) -> None:
+    probe = RevenueRecord(
+        account=row.account, period=row.period, amount=row.amount, source=row.source
+    )
+    # The account is a loaded, visible row already: no query per record to re-check it.
+    probe.full_clean(exclude=["account"], validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def revenue_bulk_upsert(*, actor: User, rows: list[RevenueRow]) -> list[UpsertResult]:
+    """Create or replace records keyed on (account, period, source), set-based: one
+    `INSERT ... ON CONFLICT DO UPDATE` (core.upsert), so the database decides every race.
+    Re-sending a record replaces it; an identical one changes nothing. Returns one result
+    (id, created/updated/unchanged) per row, in order; a duplicate key in the batch: the
+    last one wins."""
+    allowed = changeable_account_ids(actor, {row.account.pk for row in rows})
+    if any(row.account.pk not in allowed for row in rows):
+        raise PermissionDeniedError(ACCOUNT_RULE)
+    for row in rows:
+        _validate_revenue(row)
+    return upsert(
+        RevenueRecord,
+        [vars(row) for row in rows],
+        unique_fields=REVENUE_KEY,
+        update_fields=["amount"],
+    )
+
 
 @transaction.atomic
 def revenue_record_upsert(
-    *, actor: User, account: Account, period: datetime.date, amount: Decimal, source: str = "manual"
+    *,
+    actor: User,
+    account: Account,
+    period: datetime.date,
+    amount: Decimal,
+    source: str = "manual",
 ) -> tuple[RevenueRecord, str]:
-    """Create or replace the record keyed on (account, period, source).
-
-    Returns (record, status) with status "created", "updated" or "unchanged".
-    """
-    existing = (
-        RevenueRecord.objects.select_for_update()
-        .filter(account=account, period=period, source=source)
-        .first()
-    )
-    if existing is None:
-        record = model_create(
-            model=RevenueRecord,
-            data={"account": account, "period": period, "amount": amount, "source": source},
-        )
-        return record, "created"
-    record, changed = model_update(instance=existing, data={"amount": amount})
-    return record, "updated" if changed else "unchanged"
+    """One record through the same upsert. Returns (record, created/updated/unchanged)."""
+    row = RevenueRow(account=account, period=period, amount=amount, source=source)
+    (result,) = revenue_bulk_upsert(actor=actor, rows=[row])
+    return RevenueRecord.objects.get(pk=result.pk), result.status
 
 
 @transaction.atomic
 def revenue_record_update(
-    *, actor: User, record: RevenueRecord, data: dict[str, Any], expected_version: int | None = None
+    *,
+    actor: User,
+    instance: RevenueRecord,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> RevenueRecord:
-    record, _ = model_update(instance=record, data=data, expected_version=expected_version)
-    return record
-
-
-@transaction.atomic
-def revenue_record_delete(*, actor: User, record: RevenueRecord) -> None:
-    record.delete()
-
-
-@dataclass
-class RevenueRow:
-    """One validated row of a bulk upload."""
-
-    index: int
-    account: Account
-    period: datetime.date
-    amount: Decimal
-    source: str
-    result: dict = field(default_factory=dict)
-
-
-@transaction.atomic
-def revenue_bulk_upsert(*, actor: User, rows: list[RevenueRow]) -> list[RevenueRow]:
-    """Upsert validated rows set-based: one read of the existing keys, one bulk insert,
-    one bulk update. Each row's `result` gets id and status."""
-    if not rows:
-        return rows
-    # One read of a superset of the keys (a 1000-way OR is too deep for SQLite), then the
-    # exact keys picked out here.
-    wanted = {(row.account.pk, row.period, row.source) for row in rows}
-    candidates = RevenueRecord.objects.select_for_update().filter(
-        account_id__in={key[0] for key in wanted},
-        period__in={key[1] for key in wanted},
-        source__in={key[2] for key in wanted},
+    check_change(actor, instance)
+    instance, _ = model_update(
+        instance=instance, data=data, fields=REVENUE_FIELDS, expected_version=expected_version
     )
-    existing = {
-        key: record
-        for record in candidates
-        if (key := (record.account_id, record.period, record.source)) in wanted
-    }
-    to_create: dict[tuple, RevenueRecord] = {}
-    to_update: dict[tuple, RevenueRecord] = {}
-    for row in rows:
-        key = (row.account.pk, row.period, row.source)
-        record = existing.get(key) or to_create.get(key)
-        if record is None:
-            record = RevenueRecord(
-                account=row.account, period=row.period, amount=row.amount, source=row.source
-            )
-            to_create[key] = record
-            row.result["status"] = "created"
-        elif record.amount == row.amount:
-            row.result["status"] = "unchanged" if key not in to_create else "created"
-        else:
-            record.amount = row.amount
-            if key in to_create:
-                row.result["status"] = "created"
-            else:
-                record.version += 1
-                to_update[key] = record
-                row.result["status"] = "updated"
-    RevenueRecord.objects.bulk_create(list(to_create.values()))
-    if to_update:
-        now = timezone.now()
-        for record in to_update.values():
-            record.updated_at = now
-        # An upsert on the unique key is one statement; bulk_update's CASE per row is slower.
-        RevenueRecord.objects.bulk_create(
-            list(to_update.values()),
-            update_conflicts=True,
-            unique_fields=["account", "period", "source"],
-            update_fields=["amount", "version", "updated_at"],
-        )
-    for row in rows:
-        key = (row.account.pk, row.period, row.source)
-        row.result["id"] = (existing.get(key) or to_create[key]).pk
-    return rows
+    return instance
+
+
+@transaction.atomic
+def revenue_record_delete(*, actor: User, instance: RevenueRecord) -> None:
+    check_change(actor, instance)
+    model_delete(instance=instance)

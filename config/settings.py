@@ -6,6 +6,7 @@ PostgreSQL and Redis; set DEBUG=false (the default outside `make run`) for produ
 which then refuses to start without SECRET_KEY.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,9 +46,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "csp",
+    "axes",
     "core",
     "teams",
     "accounts",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -60,8 +63,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.RejectNulQueryMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.idempotency.IdempotencyMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +101,27 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
 
+# Sign-in brute force (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user
+# name, that user name is locked out for AXES_COOLOFF_MINUTES, on /login/ and /admin/login/
+# alike; a successful sign-in before the limit starts the count again. Axes' backend checks
+# the lockout and needs the request: tests sign in with force_login or pass request=.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Comma-separated; join parameters with "+" to lock out a combination ("username+ip_address").
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env.list("AXES_LOCKOUT_PARAMETERS", default=["username"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+# axes.W006 warns that a lockout without ip_address can be dodged by rotating user agents or
+# cookies. One keyed on the user name cannot be: every attempt at that name counts.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"] if "username" in AXES_LOCKOUT_PARAMETERS else []
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -112,6 +139,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Files the app writes (background exports); served only through views that check the owner.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -176,7 +205,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only unless DEBUG: http redirects to https (but /healthz, which load balancers probe
+# over plain http) and browsers are told to stay on https for a year (HSTS).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS, name the header it sets (and strips from clients), e.g.
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Unset, a client could claim https.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER takes a header and its value, "
+            "e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -186,16 +231,30 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.KeyplanPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
-    ],
+    # One django-filter FilterSet per resource (search `q`, `sort`, references, updated_since),
+    # the same one its page list uses.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON only: people explore the API in Swagger UI (/api/docs/). DRF's browsable pages
     # rely on inline styles that the Content Security Policy refuses.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, with JSON refusing absurdly deep nesting (a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    # Per user (per client IP when anonymous); counted in the default cache, which is Redis
+    # when REDIS_URL is set and otherwise per process. Over the rate: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    },
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -206,6 +265,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Account plans, pipeline, renewals and revenue for enterprise account managers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # api.md: nothing but sign-in and /healthz answers anonymous requests. The schema answers
+    # 401 to them; Swagger UI (config/urls.py) sends anonymous browsers to the sign-in page.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files (closed network, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -226,7 +288,47 @@ LTP_MINIMUM = {
 }
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
+# CSV exports longer than this run as a background job with a progress page (core.jobs).
+EXPORT_ASYNC_ROWS = env.int("EXPORT_ASYNC_ROWS", default=5_000)
+# Background jobs a page can start, by kind (core.jobs): the one registry of job functions.
+KEYPLAN_JOBS = {
+    "accounts-csv": "accounts.exports.accounts_csv_job",
+    "renewals-csv": "accounts.exports.renewals_csv_job",
+}
+# API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
+LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# How long a POST in flight holds its Idempotency-Key before a retry may take it over (a
+# worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
+
+# The demo data (`manage.py seed_demo`): the one explicit registry of every app's demo part,
+# run by core.demo.run_demo in this order, in one transaction. An app adds its part here;
+# nothing is found by file name. Each part draws from its own seeded random generator, so
+# the order changes no data, only which part sees which rows: a part comes after the parts
+# whose rows it uses (seed_people makes the users and the ops actor every later part needs).
+# Quotas sit before revenue only so the seed summary lists what it made in its usual order.
+KEYPLAN_DEMO_PARTS = [
+    "teams.demo.seed_people",
+    "accounts.demo.seed_accounts",
+    "accounts.demo.seed_account_teams",
+    "accounts.demo.seed_agreements",
+    "accounts.demo.seed_deployments",
+    "teams.demo.seed_quotas",
+    "accounts.demo.seed_revenue",
+]
+
+# The large-book generator's parts (`manage.py generate_book`, core/book.py), in order. A later
+# app adds its part after the ones it builds on, e.g. "opportunities.book.generate_opportunities".
+KEYPLAN_BOOK_PARTS = [
+    "teams.book.generate_people",
+    "teams.book.generate_quotas",
+    "accounts.book.generate_accounts",
+    "accounts.book.generate_account_teams",
+    "accounts.book.generate_agreements",
+    "accounts.book.generate_deployments",
+    "accounts.book.generate_revenue",
+]
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ from .settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+# The test client and the browser tests' live server speak plain http.
+SECURE_SSL_REDIRECT = False
 
 # Tests have no Celery worker: tasks run in-process even when REDIS_URL is set (Redis still
 # serves as the cache and is checked by /healthz).

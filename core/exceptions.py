@@ -1,4 +1,7 @@
-"""Domain errors that every app raises and every entry point (forms, API) reports clearly."""
+"""Domain errors that every app raises and every entry point (forms, API, admin) reports
+clearly: the API maps them in core.api.exceptions, the pages in core.pages."""
+
+from django.core.exceptions import PermissionDenied
 
 
 class StaleVersionError(Exception):
@@ -14,5 +17,15 @@ class StaleVersionError(Exception):
         )
 
 
-class PermissionDeniedError(Exception):
-    """The actor may see the object but may not perform this change."""
+class PermissionDeniedError(PermissionDenied):
+    """The actor may see the object but may not make this change. The message names the
+    rule (domain.md, write permission); the API answers 403 with it, and a page answers
+    Django's 403 page (templates/403.html) showing it."""
+
+
+# What a unique-key clash (an IntegrityError from a row written at the same moment) reads as,
+# on the API (409) and on a form.
+INTEGRITY_MESSAGE = (
+    "This clashes with a record saved a moment ago (for example the same number, name or "
+    "external id). Check the values and try again."
+)

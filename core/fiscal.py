@@ -29,5 +29,40 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.localdate())
 
 
+# The fiscal years people pick from in the top bar: next year, this one and three back.
+SELECTABLE_YEARS_AHEAD = 1
+SELECTABLE_YEARS_BACK = 3
+
+
+def selectable_fiscal_years() -> list[int]:
+    """The years the fiscal-year switcher offers and accepts, newest first."""
+    current = current_fiscal_year()
+    return list(range(current + SELECTABLE_YEARS_AHEAD, current - SELECTABLE_YEARS_BACK - 1, -1))
+
+
 def fiscal_year_label(fy: int) -> str:
     return f"FY{fy}"
+
+
+def shift_years(day: datetime.date, years: int) -> datetime.date:
+    """The same date `years` later (earlier when negative); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def ytd_window(fy: int, as_of: datetime.date | None = None) -> "Window":
+    """W(F) of domain.md: [start(F), min(end(F), as_of)]. For a fiscal year that starts after
+    `as_of` the window is empty (its end is before its start)."""
+    start, end = fiscal_year_bounds(fy)
+    return start, min(end, as_of or timezone.localdate())
+
+
+Window = tuple[datetime.date, datetime.date]
+
+
+def prior_window(window: Window) -> Window:
+    """The prior-year twin W(F-1): the same dates one year earlier."""
+    start, end = window
+    return shift_years(start, -1), shift_years(end, -1)

@@ -1,10 +1,15 @@
 """Idempotency-Key for every POST under /api/: one mechanism for all endpoints.
 
-The first request with a key is processed and its answer stored; a repeat with the same
-key and the same body gets the stored answer (header `Idempotent-Replayed: true`) and
-writes nothing. The same key with a different body answers 422; a repeat that arrives
-while the first is still running answers 409. Keys are per user and kept for
-IDEMPOTENCY_KEY_TTL_HOURS.
+The first request with a key is processed and its answer stored (status, body and the
+contract headers in REPLAYED_HEADERS); a repeat with the same key and the same body gets
+the stored answer (header `Idempotent-Replayed: true`) and writes nothing. The same key
+with a different body answers 422. Keys are per user (authenticated exactly as DRF does)
+and kept for IDEMPOTENCY_KEY_TTL_HOURS.
+
+A request in flight holds its key on a lease (IDEMPOTENCY_LEASE_SECONDS): a repeat while
+the lease runs answers 409; a repeat after it ran out (the worker was killed mid-request)
+takes the key over and runs. The lease is also the owner's fencing token: a request that
+lost its key to a takeover neither stores its answer nor deletes the key.
 """
 
 import hashlib
@@ -12,31 +17,46 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, idempotency_lease_deadline
 
 HEADER = "Idempotency-Key"
 # Answers that say nothing final about the request: not stored, so a retry runs again.
 NOT_STORED = {401, 403, 409, 412, 429}
+# The headers of the first answer that are part of the contract, replayed with it.
+REPLAYED_HEADERS = ("Content-Type", "ETag", "Location", "Retry-After")
 
 
 def _principal(request) -> str | None:
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Token "):
-        from rest_framework.authtoken.models import Token
+    """The user as DRF's configured authentication classes see this request, or None when
+    it is anonymous or its credentials fail (then the view answers 401/403 itself).
 
-        user_id = (
-            Token.objects.filter(key=auth.removeprefix("Token ").strip())
-            .values_list("user_id", flat=True)
-            .first()
-        )
-        return f"user:{user_id}" if user_id else None
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return f"user:{user.pk}"
-    return None
+    DRF stores the user it finds on the Django request too; the user the earlier
+    middleware set is put back, so the request goes on exactly as it came in.
+    """
+    from rest_framework.exceptions import APIException
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    missing = object()
+    django_user = request.__dict__.get("user", missing)
+    drf_request = Request(
+        request, authenticators=[auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    try:
+        user = drf_request.user
+    except APIException:
+        user = None
+    finally:
+        if django_user is missing:
+            request.__dict__.pop("user", None)
+        else:
+            request.user = django_user
+    if user is None or not user.is_authenticated:
+        return None
+    return f"user:{user.pk}"
 
 
 def _request_hash(request) -> str:
@@ -54,6 +74,13 @@ def purge_expired() -> int:
     return deleted
 
 
+def _owned(record: IdempotencyRecord):
+    """The record while this request still holds its lease (not taken over, not answered)."""
+    return IdempotencyRecord.objects.filter(
+        pk=record.pk, status_code__isnull=True, leased_until=record.leased_until
+    )
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,11 +91,13 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > 255:
             return JsonResponse({HEADER: ["At most 255 characters."]}, status=400)
+        # Read the body before authenticating: DRF's authentication may read request.POST
+        # (the CSRF check), after which the raw body can no longer be read.
+        request_hash = _request_hash(request)
         principal = _principal(request)
         if principal is None:
-            return self.get_response(request)  # unauthenticated: the view answers 401
+            return self.get_response(request)  # the view answers 401/403
 
-        request_hash = _request_hash(request)
         cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
         IdempotencyRecord.objects.filter(
             principal=principal, key=key, created_at__lt=cutoff
@@ -79,47 +108,70 @@ class IdempotencyMiddleware:
                     principal=principal, key=key, request_hash=request_hash
                 )
         except IntegrityError:
-            return self._replay(principal, key, request_hash)
+            record, answer = self._existing(principal, key, request_hash)
+            if answer is not None:
+                return answer
+        return self._process(request, record)
 
+    def _process(self, request, record: IdempotencyRecord):
         try:
             response = self.get_response(request)
         except Exception:
-            record.delete()
+            _owned(record).delete()
             raise
-        if response.status_code >= 500 or response.status_code in NOT_STORED:
-            record.delete()
+        if (
+            response.status_code >= 500
+            or response.status_code in NOT_STORED
+            or getattr(response, "streaming", False)
+        ):
+            _owned(record).delete()
             return response
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
-        record.status_code = response.status_code
-        record.content_type = response.get("Content-Type", "")
-        record.response_body = bytes(response.content)
-        record.save(update_fields=["status_code", "content_type", "response_body"])
+        _owned(record).update(
+            status_code=response.status_code,
+            response_headers={
+                name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)
+            },
+            response_body=bytes(response.content),
+        )
         return response
 
-    def _replay(self, principal: str, key: str, request_hash: str):
+    def _existing(self, principal: str, key: str, request_hash: str):
+        """(record taken over, None) when the key's lease ran out, else (None, answer)."""
         record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
         if record is None:  # expired and purged between our insert and this read
-            return JsonResponse({"detail": "Retry the request."}, status=409)
+            return None, JsonResponse({"detail": "Retry the request."}, status=409)
         if record.request_hash != request_hash:
-            return JsonResponse(
+            return None, JsonResponse(
                 {
                     "detail": "This Idempotency-Key was already used with a different "
                     "request. Use a new key for a new request."
                 },
                 status=422,
             )
-        if record.status_code is None:
-            return JsonResponse(
-                {"detail": "A request with this Idempotency-Key is still being processed."},
-                status=409,
-            )
-        from django.http import HttpResponse
+        if record.status_code is not None:
+            return None, self._replay(record)
+        lease = idempotency_lease_deadline()
+        taken_over = IdempotencyRecord.objects.filter(
+            pk=record.pk, status_code__isnull=True, leased_until__lt=timezone.now()
+        ).update(leased_until=lease)
+        if taken_over:
+            record.leased_until = lease
+            return record, None
+        return None, JsonResponse(
+            {"detail": "A request with this Idempotency-Key is still being processed."},
+            status=409,
+        )
 
+    def _replay(self, record: IdempotencyRecord) -> HttpResponse:
+        headers = dict(record.response_headers or {})
         response = HttpResponse(
             bytes(record.response_body or b""),
             status=record.status_code,
-            content_type=record.content_type or "application/json",
+            content_type=headers.pop("Content-Type", "application/json"),
         )
+        for name, value in headers.items():
+            response[name] = value
         response["Idempotent-Replayed"] = "true"
         return response

@@ -1,27 +1,34 @@
 """Page machinery every app's views share: saving an edit form through a service (with the
-stale-save conflict table), the generic "edit one object" page, list query strings and
-sortable column headers, CSV exports, and telling an htmx fragment request from a page load.
+stale-save conflict table), the generic "add / edit / delete one object" views (full page, or
+an htmx fragment of the card the object lives in), list filters from a FilterSet, query
+strings and sortable column headers, CSV exports, and telling an htmx fragment request from
+a page load.
 
-Views stay thin: they parse input, call `save_form` with a closure over their service and
-render. Templates: templates/object_form.html, templates/includes/conflicts.html and
-templates/includes/sort_header.html.
+Views stay thin: they parse input, call `save_form` (or `object_form_view`) with a closure
+over their service and render. Templates: templates/object_form.html,
+templates/includes/conflicts.html and templates/includes/sort_header.html.
 """
 
+import copy
 import csv
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models.deletion import ProtectedError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import dateformat
 
-from core.exceptions import StaleVersionError
+from core.exceptions import INTEGRITY_MESSAGE, StaleVersionError
 from core.forms import VersionedModelForm, add_service_errors, service_data
 from core.templatetags.keyplan_format import money
 
@@ -30,10 +37,6 @@ STALE_MESSAGE = (
     "below, merged with theirs (see the table): check the form and save again."
 )
 GONE_MESSAGE = "This record was deleted by someone else while you were editing it."
-INTEGRITY_MESSAGE = (
-    "This clashes with a record saved a moment ago (for example the same number or name). "
-    "Check the values and save again."
-)
 
 
 class ConflictRow(TypedDict):
@@ -54,7 +57,7 @@ SaveCallable = Callable[[dict[str, Any], int | None], object]
 
 def _outside_view(model: type[models.Model]) -> str:
     noun = str(model._meta.verbose_name)
-    article = "an" if noun[:1].lower() in "aeiou" else "a"
+    article = "an" if noun[:1].lower() in "aeio" else "a"  # "an account", "a user"
     return f"({article} {noun} outside your view)"
 
 
@@ -119,6 +122,7 @@ def save_form(
         save(service_data(form), form.expected_version if form.instance.pk else None)
     except StaleVersionError as exc:
         form.add_error(None, STALE_MESSAGE)
+        form.response_status = 409
         model = type(form.instance)
         current = model._default_manager.filter(pk=form.instance.pk).first()
         if current is None or exc.current_version is None:
@@ -129,7 +133,9 @@ def save_form(
         add_service_errors(form, exc)
         return False, None
     except IntegrityError:
+        # A row saved at the same moment took the unique key: the database decided.
         form.add_error(None, INTEGRITY_MESSAGE)
+        form.response_status = 409
         return False, None
     return True, None
 
@@ -161,10 +167,160 @@ def object_form_page(
         "conflicts": conflicts,
         **(extra or {}),
     }
-    return render(request, "object_form.html", context)
+    status = getattr(form, "response_status", 200)
+    return render(request, "object_form.html", context, status=status)
 
 
-# --- lists: query strings and sortable headers --------------------------------------
+# --- add / edit / delete one object of a page ----------------------------------------
+
+# fragment(form, notice=..., error=..., status=...) renders the card an object lives in on
+# its page, for htmx: with its inline form open (`form`) or closed (None) and the result of
+# the action.
+Fragment = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where an object lives: its page (and the anchor of its card there), for the
+    breadcrumbs, Cancel and the redirect once saved."""
+
+    url: str
+    anchor: str
+    breadcrumbs: Sequence[tuple[str, str]]
+    nav: str
+
+    @property
+    def back_url(self) -> str:
+        return f"{self.url}#{self.anchor}"
+
+
+def _autofocus(form: VersionedModelForm) -> None:
+    """Focus (once htmx swaps the form in) the first field with an error, else the first."""
+    names = [name for name, field in form.fields.items() if not field.widget.is_hidden]
+    invalid = [name for name in names if name in form.errors]
+    first = (invalid or names or [None])[0]
+    if first is not None:
+        form.fields[first].widget.attrs["autofocus"] = True
+
+
+def object_form_view(
+    request: HttpRequest,
+    *,
+    home: Home,
+    instance: models.Model,
+    form_class: type[VersionedModelForm],
+    save: Callable[[models.Model, dict[str, Any], int | None], object],
+    noun: str,
+    form_kwargs: Mapping[str, Any] | None = None,
+    fragment: Fragment | None = None,
+    saved_notice: Callable[[VersionedModelForm], str] | None = None,
+) -> HttpResponse:
+    """Add (`instance` unsaved) or edit one object; `save(instance, data, version)` calls
+    the service, which checks the write permission and does the write.
+
+    The full-page form, then a redirect to `home` once saved. With `fragment`, an htmx
+    request gets the card instead, from the same form handling: the inline form (GET), the
+    form with its errors (status 422, which the htmx config swaps) or, once saved, the
+    refreshed card with `saved_notice(form)`.
+    """
+    is_new = instance.pk is None
+    inline = fragment is not None and is_htmx(request)
+    conflicts = None
+    kwargs = dict(form_kwargs or {})
+    if request.method == "POST":
+        # The form validates on its own copy: the service compares against the stored row.
+        form = form_class(request.POST, instance=copy.copy(instance), **kwargs)
+        saved, conflicts = save_form(
+            request, form, lambda data, version: save(copy.copy(instance), data, version)
+        )
+        if saved and inline:
+            return fragment(None, notice=saved_notice(form) if saved_notice else "")
+        if saved:
+            messages.success(request, f"{noun.capitalize()} {'added' if is_new else 'saved'}.")
+            return redirect(home.back_url)
+    else:
+        form = form_class(instance=instance, **kwargs)
+    if inline:
+        _autofocus(form)
+        return fragment(form, status=422 if form.is_bound else 200)
+    return object_form_page(
+        request,
+        form=form,
+        title=f"Add {noun}" if is_new else f"Edit {noun}",
+        breadcrumbs=home.breadcrumbs,
+        submit_label=f"Add {noun}" if is_new else "Save",
+        cancel_url=home.back_url,
+        conflicts=conflicts,
+        nav=home.nav,
+    )
+
+
+def object_delete_view(
+    request: HttpRequest,
+    *,
+    home: Home,
+    delete: Callable[[], None],
+    noun: str,
+    fragment: Fragment | None = None,
+    deleted_notice: str = "",
+) -> HttpResponse:
+    """Delete one object through `delete()` (its service), then back to its page (htmx: to
+    its card). Something still referring to it is reported, not a 500."""
+    inline = fragment is not None and is_htmx(request)
+    try:
+        delete()
+    except ProtectedError:
+        error = f"This {noun} is referred to by other records, so it cannot be deleted."
+        if inline:
+            return fragment(None, error=error)
+        messages.error(request, error)
+    else:
+        if inline:
+            return fragment(None, notice=deleted_notice or f"{noun.capitalize()} deleted.")
+        messages.success(request, f"{noun.capitalize()} deleted.")
+    return redirect(home.back_url)
+
+
+# --- lists: filters, query strings and sortable headers ------------------------------
+
+
+def page_filter(request: HttpRequest, filterset_class, queryset, defaults: Mapping[str, Any]):
+    """The list's FilterSet (the same class the API list uses) over `queryset`, from the
+    query string, with the page's `defaults` for what is absent.
+
+    A page never answers 400 to a stale bookmark or a hand-edited link: a parameter that
+    does not validate is dropped (and named in `filterset.ignored`), the rest still apply.
+    Returns (filterset, params): `params` is every default key with its cleaned value, for
+    `querystring` and `sort_headers`.
+    """
+    return filter_query(filterset_class, request.GET, queryset, defaults, request=request)
+
+
+def filter_query(filterset_class, query, queryset, defaults: Mapping[str, Any], request=None):
+    """`page_filter` for a query string kept elsewhere (a background export's parameters)."""
+    data = query.copy()
+    for key, value in defaults.items():
+        if key not in data and value not in ("", None, False):
+            data[key] = value
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    ignored: list[str] = []
+    if not filterset.is_valid():
+        ignored = sorted(filterset.errors)
+        for key in ignored:
+            data.pop(key, None)
+            if defaults.get(key) not in ("", None, False):
+                data[key] = defaults[key]
+        filterset = filterset_class(data, queryset=queryset, request=request)
+        filterset.is_valid()
+    filterset.ignored = ignored
+    params: dict[str, Any] = {}
+    for key, default in defaults.items():
+        raw = data.get(key, "")
+        if isinstance(default, bool):
+            params[key] = raw in ("1", "true", "True", "on", "yes")
+        else:
+            params[key] = raw.strip() if isinstance(raw, str) else raw
+    return filterset, params
 
 
 def querystring(params: Mapping[str, Any], defaults: Mapping[str, Any], /, **overrides: Any) -> str:
@@ -257,14 +413,51 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+class _Echo:
+    """A file-like object whose write() returns what it was given (for streaming csv)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> Iterable[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([csv_safe(value) for value in row])
+
+
 def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Iterable[Any]]
-) -> HttpResponse:
-    """A CSV download: `header`, then every row with each cell made `csv_safe`."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+) -> StreamingHttpResponse:
+    """A CSV download, streamed as the rows are read: `header`, then every row with each
+    cell made `csv_safe`. Pass `rows` as a lazy iterable (a queryset's values_list().iterator())
+    so a large export never sits in memory."""
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
     return response
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    count: int,
+    kind: str,
+    title: str,
+    filename: str,
+    header: Sequence[str],
+    rows: Callable[[], Iterable[Iterable[Any]]],
+) -> HttpResponse:
+    """Stream a CSV of `count` rows, or, above settings.EXPORT_ASYNC_ROWS, start a background
+    job (core.jobs `kind`, rebuilt from the query string) and send the user to its progress
+    page, where the file is downloaded once written."""
+    if count <= settings.EXPORT_ASYNC_ROWS:
+        return csv_response(filename=filename, header=header, rows=rows())
+    from .jobs import start_job
+
+    job = start_job(
+        actor=request.user, kind=kind, title=title, params={"query": request.GET.urlencode()}
+    )
+    return redirect("job", pk=job.pk)

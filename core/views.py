@@ -1,14 +1,16 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from .context_processors import FISCAL_YEAR_SESSION_KEY
-from .fiscal import current_fiscal_year
+from .fiscal import selectable_fiscal_years
 
 
 @never_cache
@@ -37,23 +39,48 @@ def healthz(request):
     return JsonResponse(body, status=code)
 
 
+def _safe_local_path(request, target: str) -> str:
+    """`target` when it is a path on this site ("/accounts/?q=x"), else "/". Never a URL
+    name (redirect("logout") would resolve one) and never another host ("//evil.example")."""
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return "/"
+
+
 @login_required
 @require_GET
 def set_fiscal_year(request):
     """The top bar's fiscal-year switcher: remember the choice in the session."""
-    current = current_fiscal_year()
     try:
-        fy = int(request.GET.get("fy", current))
+        fy = int(request.GET.get("fy", ""))
     except ValueError:
-        fy = current
-    if current - 10 <= fy <= current + 2:
+        fy = None
+    if fy in selectable_fiscal_years():
         request.session[FISCAL_YEAR_SESSION_KEY] = fy
-    target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(_safe_local_path(request, request.GET.get("next", "")))
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while the user name is locked out (AXES_LOCKOUT_CALLABLE):
+    a page in our layout saying when to try again, 429 with Retry-After."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {
+            "cooloff_minutes": max(1, round(cooloff.total_seconds() / 60)),
+            "retry_at": timezone.localtime() + cooloff,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(cooloff.total_seconds()))
+    return response
 
 
 def favicon(request):
@@ -61,3 +88,33 @@ def favicon(request):
     from django.contrib.staticfiles.storage import staticfiles_storage
 
     return redirect(staticfiles_storage.url("img/favicon.svg"), permanent=True)
+
+
+def _own_job(request, pk: int):
+    from .models import Job
+
+    return get_object_or_404(Job, pk=pk, owner=request.user)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def job_detail(request, pk: int):
+    """A background job's progress; htmx polls its card until the job has finished. Other
+    people's jobs answer 404."""
+    from .pages import is_htmx
+
+    job = _own_job(request, pk)
+    template = "core/partials/job_card.html" if is_htmx(request) else "core/job.html"
+    return render(request, template, {"job": job, "nav": ""})
+
+
+@login_required
+@require_GET
+def job_download(request, pk: int):
+    from .models import Job
+
+    job = _own_job(request, pk)
+    if job.status != Job.Status.DONE or not job.file:
+        raise Http404("This file is not ready.")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

@@ -1,11 +1,12 @@
 """REST endpoints for users, teams and quotas (api.md)."""
 
-from django_filters import rest_framework as filters
+import django_filters
+from django_filters.rest_framework import BooleanFilter  # true/false and 1/0
 from rest_framework import serializers
 
-from core.api.filters import SyncFilterSet, UsernameFilter
-from core.api.serializers import UsernameField, VersionedModelSerializer
-from core.api.viewsets import ServiceModelViewSet
+from core.api.filters import IdFilter, SearchFilter, SortFilter, SyncFilterSet, UsernameFilter
+from core.api.serializers import UsernameField, VersionedModelSerializer, VisibleRelatedField
+from core.api.viewsets import ServiceModelViewSet, ServiceSet
 
 from . import selectors, services
 from .models import Quota, Team, User
@@ -15,6 +16,7 @@ class UserSerializer(VersionedModelSerializer):
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}, min_length=8
     )
+    team = VisibleRelatedField(model=Team, allow_null=True, required=False)
     active_account_count = serializers.IntegerField(read_only=True, default=None)
     over_capacity = serializers.SerializerMethodField(
         help_text="True when an AM owns more active accounts than AM_ACCOUNT_CAPACITY."
@@ -55,36 +57,29 @@ class UserSerializer(VersionedModelSerializer):
 
 
 class UserFilter(SyncFilterSet):
+    q = SearchFilter(fields=["username", "first_name", "last_name", "email"])
+    team = IdFilter(field_name="team_id")
+    role = django_filters.ChoiceFilter(choices=User.Role.choices)
+    is_active = BooleanFilter()
+    username = django_filters.CharFilter()
+    sort = SortFilter(fields=["username", "last_name", ("updated_at", "updated")])
+
     class Meta:
         model = User
-        fields = ["team", "role", "is_active", "username"]
+        fields = []
 
 
 class UserViewSet(ServiceModelViewSet):
     """People. Ops create and edit users; others read themselves and their team."""
 
     serializer_class = UserSerializer
-    # Users are deactivated (is_active: false), never deleted.
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_class = UserFilter
-    search_fields = ["username", "first_name", "last_name", "email"]
-    ordering_fields = ["username", "last_name", "updated_at"]
     ordering = ["username"]
+    # Users are deactivated (is_active: false), never deleted.
+    services = ServiceSet(create=services.user_create, update=services.user_update)
 
     def scoped_queryset(self):
         return selectors.user_list(user=self.request.user)
-
-    def service_create(self, data):
-        return services.user_create(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        password = data.pop("password", None)
-        user = services.user_update(
-            actor=self.request.user, user=instance, data=data, expected_version=expected_version
-        )
-        if password:
-            services.user_set_password(actor=self.request.user, user=user, password=password)
-        return user
 
 
 class TeamSerializer(VersionedModelSerializer):
@@ -97,30 +92,23 @@ class TeamSerializer(VersionedModelSerializer):
 
 
 class TeamFilter(SyncFilterSet):
-    manager = filters.CharFilter(field_name="manager__username")
+    q = SearchFilter(fields=["name", "territory"])
+    manager = UsernameFilter(field_name="manager__username")
+    territory = django_filters.CharFilter()
 
     class Meta:
         model = Team
-        fields = ["territory"]
+        fields = []
 
 
 class TeamViewSet(ServiceModelViewSet):
     serializer_class = TeamSerializer
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_class = TeamFilter
-    search_fields = ["name", "territory"]
     ordering = ["name"]
+    services = ServiceSet(create=services.team_create, update=services.team_update)
 
     def scoped_queryset(self):
         return selectors.team_list(user=self.request.user)
-
-    def service_create(self, data):
-        return services.team_create(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        return services.team_update(
-            actor=self.request.user, team=instance, data=data, expected_version=expected_version
-        )
 
 
 class QuotaSerializer(VersionedModelSerializer):
@@ -146,10 +134,11 @@ class QuotaSerializer(VersionedModelSerializer):
 
 class QuotaFilter(SyncFilterSet):
     user = UsernameFilter(field_name="user__username")
+    fiscal_year = django_filters.NumberFilter(min_value=2000, max_value=9999)
 
     class Meta:
         model = Quota
-        fields = ["fiscal_year"]
+        fields = []
 
 
 class QuotaViewSet(ServiceModelViewSet):
@@ -157,21 +146,13 @@ class QuotaViewSet(ServiceModelViewSet):
 
     serializer_class = QuotaSerializer
     filterset_class = QuotaFilter
-    ordering = ["-fiscal_year", "user__username"]
+    ordering = ["-fiscal_year", "user__username", "id"]
+    services = ServiceSet(
+        create=services.quota_create, update=services.quota_update, delete=services.quota_delete
+    )
 
     def scoped_queryset(self):
         return selectors.quota_list(user=self.request.user)
-
-    def service_create(self, data):
-        return services.quota_create(actor=self.request.user, **data)
-
-    def service_update(self, instance, data, expected_version):
-        return services.quota_update(
-            actor=self.request.user, quota=instance, data=data, expected_version=expected_version
-        )
-
-    def service_destroy(self, instance):
-        services.quota_delete(actor=self.request.user, quota=instance)
 
 
 def register(router) -> None:

@@ -8,6 +8,24 @@ from django.db import models
 from core.models import VersionedModel
 
 
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .access import user_visibility_q
+
+        return self.filter(user_visibility_q(user))
+
+
+class KeyplanUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .access import team_visibility_q
+
+        return self.filter(team_visibility_q(user))
+
+
 class User(AbstractUser, VersionedModel):
     class Role(models.TextChoices):
         AM = "am", "Account manager"
@@ -25,7 +43,7 @@ class User(AbstractUser, VersionedModel):
     )
     title = models.CharField(max_length=120, blank=True)
 
-    objects = UserManager()
+    objects = KeyplanUserManager()
 
     class Meta:
         ordering = ["username"]
@@ -57,6 +75,8 @@ class Team(VersionedModel):
         limit_choices_to={"role": User.Role.MANAGER},
     )
     territory = models.CharField(max_length=120, help_text='e.g. "Lagos Corporate West"')
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

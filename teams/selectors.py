@@ -1,10 +1,10 @@
-"""Reads for people, teams and quotas, scoped by the visibility rule."""
+"""Reads for people, teams and quotas, scoped by the visibility rule (teams.access)."""
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
+from .access import owner_visibility_q, team_visibility_q, user_visibility_q
 from .models import Quota, Team, User
-from .visibility import owner_visibility_q, team_visibility_q, user_visibility_q
 
 
 def user_list(*, user: User) -> QuerySet[User]:
@@ -26,16 +26,6 @@ def team_list(*, user: User) -> QuerySet[Team]:
 
 def quota_list(*, user: User) -> QuerySet[Quota]:
     return Quota.objects.filter(owner_visibility_q(user, "user")).select_related("user")
-
-
-def assignable_owners(*, user: User) -> QuerySet[User]:
-    """The AMs `user` may make the owner of an account."""
-    ams = User.objects.filter(role=User.Role.AM, is_active=True)
-    if user.is_ops:
-        return ams
-    if user.is_manager:
-        return ams.filter(team__manager=user)
-    return ams.filter(pk=user.pk)
 
 
 def am_account_load(*, user_ids=None) -> dict[int, int]:

@@ -1,126 +1,153 @@
-"""Writes for people, teams and quotas. Every entry point (pages, API, admin actions,
-commands) goes through these functions."""
+"""Writes for people, teams and quotas. Every entry point (pages, API, admin, commands)
+goes through these functions; each checks the write rule of teams.access first."""
 
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.exceptions import PermissionDeniedError
-from core.services import model_create, model_update
+from core.cache import invalidate
+from core.services import model_create, model_delete, model_update
 
+from .access import check_manage_people, check_set_quota
 from .models import Quota, Team, User
 
-USER_FIELDS = {"username", "email", "first_name", "last_name", "role", "team", "is_active", "title"}
+USER_FIELDS = ("username", "email", "first_name", "last_name", "role", "team", "is_active", "title")
+TEAM_FIELDS = ("name", "territory", "manager")
+QUOTA_FIELDS = ("user", "fiscal_year", "amount", "q1", "q2", "q3", "q4")
 
 
-def _require_ops(actor: User, what: str) -> None:
-    if not actor.is_ops:
-        raise PermissionDeniedError(f"Only sales operations can {what}.")
-
-
-@transaction.atomic
-def user_create(*, actor: User, password: str | None = None, **data: Any) -> User:
-    _require_ops(actor, "create users")
-    unknown = set(data) - USER_FIELDS
-    if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
-    user = User(**data)
-    if password:
-        from django.contrib.auth.password_validation import validate_password
-
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
-    return user
-
-
-@transaction.atomic
-def user_update(
-    *, actor: User, user: User, data: dict[str, Any], expected_version: int | None = None
-) -> User:
-    _require_ops(actor, "edit users")
-    if user.pk == actor.pk and data.get("is_active") is False:
-        raise ValidationError({"is_active": "You cannot deactivate your own account."})
-    user, _ = model_update(instance=user, data=data, expected_version=expected_version)
-    return user
-
-
-@transaction.atomic
-def team_create(*, actor: User, name: str, territory: str, manager: User | None = None) -> Team:
-    _require_ops(actor, "create teams")
-    return model_create(model=Team, data={"name": name, "territory": territory, "manager": manager})
-
-
-@transaction.atomic
-def team_update(
-    *, actor: User, team: Team, data: dict[str, Any], expected_version: int | None = None
-) -> Team:
-    _require_ops(actor, "edit teams")
-    team, _ = model_update(instance=team, data=data, expected_version=expected_version)
-    return team
-
-
-@transaction.atomic
-def team_member_set(*, actor: User, team: Team, user: User) -> User:
-    """Put an AM in a team (an AM belongs to one team at a time)."""
-    _require_ops(actor, "change team membership")
-    user, _ = model_update(instance=user, data={"team": team})
-    return user
-
-
-def _check_quota_writer(actor: User, target: User) -> None:
-    if actor.is_ops:
-        return
-    if actor.is_manager and target.team_id and target.team.manager_id == actor.pk:
-        return
-    raise PermissionDeniedError("Only sales operations or the AM's manager can set quotas.")
-
-
-@transaction.atomic
-def quota_create(
-    *, actor: User, user: User, fiscal_year: int, amount: Decimal, **quarters: Decimal | None
-) -> Quota:
-    _check_quota_writer(actor, user)
-    return model_create(
-        model=Quota,
-        data={"user": user, "fiscal_year": fiscal_year, "amount": amount, **quarters},
-    )
-
-
-@transaction.atomic
-def quota_update(
-    *, actor: User, quota: Quota, data: dict[str, Any], expected_version: int | None = None
-) -> Quota:
-    _check_quota_writer(actor, quota.user)
-    if "user" in data:
-        _check_quota_writer(actor, data["user"])
-    quota, _ = model_update(instance=quota, data=data, expected_version=expected_version)
-    return quota
-
-
-@transaction.atomic
-def user_set_password(*, actor: User, user: User, password: str) -> User:
-    _require_ops(actor, "set passwords")
-    from django.contrib.auth.password_validation import validate_password
-
+def _set_password(user: User, password: str) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
-    user.save(update_fields=["password", "updated_at"])
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    role: str = User.Role.AM,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    team: Team | None = None,
+    title: str = "",
+    is_active: bool = True,
+    password: str | None = None,
+) -> User:
+    check_manage_people(actor)
+    user = User(
+        username=username,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        team=team,
+        title=title,
+        is_active=is_active,
+    )
+    if password:
+        _set_password(user, password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    invalidate("people")
     return user
 
 
 @transaction.atomic
-def quota_delete(*, actor: User, quota: Quota) -> None:
-    _check_quota_writer(actor, quota.user)
-    quota.delete()
+def user_update(
+    *, actor: User, instance: User, data: dict[str, Any], expected_version: int | None = None
+) -> User:
+    """Edit a person; `data` may carry a new `password` beside the USER_FIELDS."""
+    check_manage_people(actor)
+    data = dict(data)
+    if instance.pk == actor.pk and data.get("is_active") is False:
+        raise ValidationError({"is_active": "You cannot deactivate your own account."})
+    password = data.pop("password", None)
+    if password:
+        try:
+            validate_password(password, instance)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        data["password"] = make_password(password)
+    instance, _ = model_update(
+        instance=instance,
+        data=data,
+        fields=(*USER_FIELDS, "password"),
+        expected_version=expected_version,
+    )
+    invalidate("people")  # names, roles and teams feed cached option lists and visibility
+    return instance
+
+
+@transaction.atomic
+def team_create(*, actor: User, name: str, territory: str, manager: User | None = None) -> Team:
+    check_manage_people(actor)
+    return model_create(model=Team, data={"name": name, "territory": territory, "manager": manager})
+
+
+@transaction.atomic
+def team_update(
+    *, actor: User, instance: Team, data: dict[str, Any], expected_version: int | None = None
+) -> Team:
+    check_manage_people(actor)
+    instance, _ = model_update(
+        instance=instance, data=data, fields=TEAM_FIELDS, expected_version=expected_version
+    )
+    invalidate("people")  # a new manager sees the team's accounts
+    return instance
+
+
+@transaction.atomic
+def quota_create(
+    *,
+    actor: User,
+    user: User,
+    fiscal_year: int,
+    amount: Decimal,
+    q1: Decimal | None = None,
+    q2: Decimal | None = None,
+    q3: Decimal | None = None,
+    q4: Decimal | None = None,
+) -> Quota:
+    check_set_quota(actor, user)
+    return model_create(
+        model=Quota,
+        data={
+            "user": user,
+            "fiscal_year": fiscal_year,
+            "amount": amount,
+            "q1": q1,
+            "q2": q2,
+            "q3": q3,
+            "q4": q4,
+        },
+    )
+
+
+@transaction.atomic
+def quota_update(
+    *, actor: User, instance: Quota, data: dict[str, Any], expected_version: int | None = None
+) -> Quota:
+    check_set_quota(actor, instance.user)
+    if "user" in data:
+        check_set_quota(actor, data["user"])
+    instance, _ = model_update(
+        instance=instance, data=data, fields=QUOTA_FIELDS, expected_version=expected_version
+    )
+    return instance
+
+
+@transaction.atomic
+def quota_delete(*, actor: User, instance: Quota) -> None:
+    check_set_quota(actor, instance.user)
+    model_delete(instance=instance)

@@ -64,3 +64,16 @@ def api_as(api_client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """API throttling counts requests in the cache (Redis under CI): every test starts with
+    no requests counted and leaves none behind."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()

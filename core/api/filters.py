@@ -1,17 +1,50 @@
-"""FilterSet base: every list filters by `updated_since` (ISO time) for sync clients."""
+"""Filters every list shares. One django-filter FilterSet per resource serves both its page
+list and its API list (`<app>/filters.py`), built from these parts:
+
+- SyncFilterSet: `updated_since` (ISO time) for sync clients;
+- SearchFilter (`q`), SortFilter (`sort`), IdFilter (references by id), UsernameFilter.
+"""
+
+import datetime
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
+
+# A sync time outside these is a client bug, and near datetime's limits it overflows.
+UPDATED_SINCE_MIN_YEAR = 1970
+UPDATED_SINCE_MAX_YEAR = 2200
+# Real UTC offsets run from -12:00 to +14:00.
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
 
 
 class LenientIsoDateTimeField(forms.DateTimeField):
-    """ISO 8601; a '+' offset that arrived unencoded (as a space) is put back."""
+    """ISO 8601 within sane bounds (years UPDATED_SINCE_MIN_YEAR..UPDATED_SINCE_MAX_YEAR, UTC
+    offsets up to ±14:00), answered in UTC; a '+' offset that arrived unencoded (as a space)
+    is put back."""
 
     def to_python(self, value):
         if isinstance(value, str) and " " in value.strip() and "T" in value:
             value = value.strip().replace(" ", "+")
-        return super().to_python(value)
+        try:
+            result = super().to_python(value)
+        except (OverflowError, ValueError):  # near datetime's limits
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if result is None:
+            return None
+        offset = result.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationError(
+                "The UTC offset must be between -14:00 and +14:00.", code="offset_out_of_range"
+            )
+        if not UPDATED_SINCE_MIN_YEAR <= result.year <= UPDATED_SINCE_MAX_YEAR:
+            raise ValidationError(
+                f"The year must be between {UPDATED_SINCE_MIN_YEAR} and {UPDATED_SINCE_MAX_YEAR}.",
+                code="year_out_of_range",
+            )
+        return result.astimezone(datetime.UTC)
 
 
 class UpdatedSinceFilter(django_filters.Filter):
@@ -29,3 +62,45 @@ class SyncFilterSet(django_filters.FilterSet):
 @extend_schema_field(str)
 class UsernameFilter(django_filters.CharFilter):
     """Filter by a user given as username (api.md: users travel as usernames)."""
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`?q=` text search: rows where any of `fields` contains the text (case-insensitive)."""
+
+    def __init__(self, *, fields: list[str], **kwargs):
+        self.search_fields = fields
+        kwargs.setdefault("label", f"Search in {', '.join(fields)}.")
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """`?sort=` a column (`-column` for descending), ties broken by id so paging is stable.
+    Without it the list keeps the order its view gives."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*ordering, "pk")
+
+
+@extend_schema_field(int)
+class IdFilter(django_filters.Filter):
+    """A reference by id (`?account=12`). An id the user may not see lists nothing, exactly
+    like an id that does not exist: the two are indistinguishable."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)

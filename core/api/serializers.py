@@ -1,9 +1,14 @@
-"""Serializer parts shared by every app's API."""
+"""Serializer parts shared by every app's API. References resolve through the model's
+`visible_to(user)` (the visibility rule), so an id or username the requester may not see
+reads exactly like one that does not exist."""
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from teams.visibility import account_visibility_q
+
+def _requester(field: serializers.Field):
+    request = field.context.get("request")
+    return getattr(request, "user", None)
 
 
 class VersionedModelSerializer(serializers.ModelSerializer):
@@ -13,38 +18,32 @@ class VersionedModelSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**31 - 1,
         help_text="Send back the version you edited; a stale one answers 409.",
     )
 
 
 class UsernameField(serializers.SlugRelatedField):
-    """A user referenced by username, as api.md says."""
+    """A user referenced by username (api.md), among the active users the requester sees."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "username")
         if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", get_user_model().objects.filter(is_active=True))
+            kwargs.setdefault("queryset", get_user_model().objects.none())
         super().__init__(**kwargs)
 
-
-class VisibleAccountField(serializers.PrimaryKeyRelatedField):
-    """An account id the requesting user may see; any other id is 'does not exist'."""
-
     def get_queryset(self):
-        from accounts.models import Account
-
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        return Account.objects.filter(account_visibility_q(user))
+        return get_user_model().objects.visible_to(_requester(self)).filter(is_active=True)
 
 
-class VisibleAccountScopedField(serializers.PrimaryKeyRelatedField):
-    """An id of an account-scoped model (agreement, stakeholder, ...) the user may see."""
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of a `model` row the requester may see (`model.objects.visible_to(user)`)."""
 
     def __init__(self, *, model, **kwargs):
-        self.scoped_model = model
+        self.related_model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model.objects.none())
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        request = self.context.get("request")
-        return self.scoped_model.objects.visible_to(getattr(request, "user", None))
+        return self.related_model.objects.visible_to(_requester(self))

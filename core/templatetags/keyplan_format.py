@@ -20,12 +20,6 @@ COMPACT_UNITS = [
     (Decimal("1e6"), "M"),
     (Decimal("1e3"), "K"),
 ]
-RENEWAL_CLASSES = {
-    "active": "status-ok",
-    "due": "status-warn",
-    "renewed": "status-ok",
-    "lapsed": "status-bad",
-}
 
 
 def _decimal(value) -> Decimal | None:
@@ -122,12 +116,6 @@ def delta_class(value) -> str:
 
 
 @register.filter
-def renewal_badge_class(status) -> str:
-    """Agreement renewal status -> status-ok|status-warn|status-bad|status-none."""
-    return RENEWAL_CLASSES.get(str(status) if status is not None else "", "status-none")
-
-
-@register.filter
 def progress_value(fraction) -> int:
     """A fraction as a 0-100 integer for <progress value>, clamped."""
     d = _decimal(fraction)
@@ -137,11 +125,8 @@ def progress_value(fraction) -> int:
 
 
 @register.filter
-def renewal_label(status) -> str:
-    """Agreement renewal status -> its word: "due" -> "Due for renewal"."""
-    from accounts.models import Agreement
-
-    try:
-        return Agreement.RenewalStatus(str(status)).label
-    except ValueError:
-        return str(status or "—").capitalize()
+def days_until(day, today) -> int | None:
+    """Whole days from `today` to `day` (negative once it has passed)."""
+    if day is None or today is None:
+        return None
+    return (day - today).days

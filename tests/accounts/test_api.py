@@ -49,7 +49,8 @@ def test_another_ams_objects_answer_404_and_stay_unchanged(api_as, am, others_ob
     assert client.get(url).status_code == 404
     assert client.patch(url, PATCHES[resource]).status_code == 404
     assert client.put(url, PATCHES[resource]).status_code == 404
-    assert client.delete(url).status_code in (404, 405)
+    # Accounts are never deleted (no DELETE at all); the others are, but not by a stranger.
+    assert client.delete(url).status_code == (405 if resource == "accounts" else 404)
     assert type(obj).objects.filter(pk=obj.pk).values().get() == before
     listed = client.get(f"/api/v1/{resource}/").json()["results"]
     assert obj.pk not in [row["id"] for row in listed]
@@ -213,8 +214,9 @@ def test_revenue_bulk_saves_good_rows_and_reports_bad_ones_by_index(
     response = api_as(am).post("/api/v1/revenue/bulk/", {"records": records}, format="json")
     assert response.status_code == 200
     results = response.json()["results"]
+    # Records 0 and 6 share a key: the last one wins and both report its outcome.
     assert [r["status"] for r in results] == [
-        "unchanged",
+        "updated",
         "created",
         "error",
         "error",
@@ -222,13 +224,15 @@ def test_revenue_bulk_saves_good_rows_and_reports_bad_ones_by_index(
         "error",
         "updated",
     ]
+    assert results[0]["id"] == results[6]["id"]
     assert [r["index"] for r in results] == list(range(7))
     assert "period" in results[2]["errors"]
     assert "account" in results[3]["errors"]
     assert "amount" in results[4]["errors"]
     assert "account" in results[5]["errors"]
     assert RevenueRecord.objects.filter(account=account).count() == 2
-    assert RevenueRecord.objects.get(period=datetime.date(2026, 7, 1)).amount == Decimal("6.00")
+    record = RevenueRecord.objects.get(period=datetime.date(2026, 7, 1))
+    assert (record.amount, record.version) == (Decimal("6.00"), 2)  # the version moved once
     assert not RevenueRecord.objects.filter(account=other_account).exists()
 
 
@@ -303,3 +307,39 @@ def test_revenue_bulk_takes_the_full_1000_records_twice(api_as, am):
     assert RevenueRecord.objects.count() == 1000
     first = RevenueRecord.objects.get(pk=response.json()["results"][0]["id"])
     assert (first.amount, first.version) == (Decimal("11.00"), 2)
+
+
+@pytest.mark.parametrize(
+    ("resource", "factory"),
+    [
+        ("agreements", "AgreementFactory"),
+        ("revenue", "RevenueRecordFactory"),
+        ("deployments", "ProductDeploymentFactory"),
+        ("account-team-members", "AccountTeamMemberFactory"),
+    ],
+)
+def test_the_owner_deletes_rows_on_their_account(api_as, am, account, resource, factory):
+    import tests.factories as factories
+
+    obj = getattr(factories, factory)(account=account)
+    client = api_as(am)
+    url = f"/api/v1/{resource}/{obj.pk}/"
+    response = client.delete(url, HTTP_IF_MATCH=obj.etag)
+    assert response.status_code == 204
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+    assert client.get(url).status_code == 404
+
+
+def test_a_delete_refused_by_a_protecting_reference_answers_409(account):
+    from django.db.models import ProtectedError
+
+    from core.api.exceptions import exception_handler
+    from tests.factories import RevenueRecordFactory
+
+    RevenueRecordFactory(account=account)
+    with pytest.raises(ProtectedError) as error:
+        account.delete()  # the ledger protects its account
+    response = exception_handler(error.value, {})
+    assert response.status_code == 409
+    assert response.data == {"detail": "Still referenced by revenue records; remove those first."}
+    assert Account.objects.filter(pk=account.pk).exists()

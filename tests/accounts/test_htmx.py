@@ -65,7 +65,7 @@ def test_htmx_list_returns_only_the_results_card_with_the_filtered_rows(client, 
     # What sits outside the card follows the filters, swapped out of band.
     assert (
         '<a class="btn btn-outline-secondary" id="account-export" '
-        'href="/accounts/export/?q=ze&amp;sort=-name" download hx-swap-oob="true">'
+        'href="/accounts/export/?q=ze&amp;sort=-name" hx-swap-oob="true">'
     ) in html
     assert '<input type="hidden" name="sort" value="-name">' in html
     assert '<p id="account-results-status" hx-swap-oob="innerHTML">2 accounts matching' in html
@@ -116,7 +116,7 @@ def test_list_without_htmx_is_the_full_page(client, am, listed):
     assert html.count('id="account-results"') == 1
     assert table_names(response) == ["Zenith Example Bank", "Zeta Freight Ltd"]
     # In place, not out of band: the export link, the filter state and an empty status line.
-    assert 'href="/accounts/export/?q=ze" download>' in html
+    assert 'href="/accounts/export/?q=ze">' in html
     assert "hx-swap-oob" not in html
     assert '<p id="account-results-status" class="visually-hidden" role="status"></p>' in html
     assert "HX-Push-Url" not in response

@@ -261,9 +261,11 @@ def test_bad_input_names_the_field_and_writes_nothing(api_as, am, account):
     assert response.status_code == 400
     assert {"name", "segment", "ltp"} <= set(response.json())
 
+    before = Account.objects.count()
     response = client.post("/api/v1/accounts/", "not json", content_type="application/json")
     assert response.status_code == 400
-    assert RevenueRecord.objects.count() == 0
+    assert "detail" in response.json()
+    assert Account.objects.count() == before
 
 
 def test_revenue_post_upserts_on_its_key(api_as, am, account):
@@ -271,11 +273,17 @@ def test_revenue_post_upserts_on_its_key(api_as, am, account):
     body = {"account": account.pk, "period": "2026-08-01", "amount": "10.00", "source": "erp"}
     first = client.post("/api/v1/revenue/", body)
     assert first.status_code == 201
+    assert first.json()["version"] == 1
+    # Re-sending replaces the record: 200, same row, the version moves once.
     second = client.post("/api/v1/revenue/", {**body, "amount": "12.50"})
-    assert second.status_code == 201
+    assert second.status_code == 200
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["version"] == 2
     assert RevenueRecord.objects.get().amount == Decimal("12.50")
+    # An identical resend changes nothing, not even the version.
+    third = client.post("/api/v1/revenue/", {**body, "amount": "12.50"})
+    assert third.status_code == 200
+    assert third.json()["version"] == 2
 
 
 def test_openapi_schema_is_valid_and_warning_free(tmp_path):
@@ -339,3 +347,37 @@ def test_put_replaces_the_editable_fields(api_as, am, account):
     response = api_as(am).put(f"/api/v1/accounts/{account.pk}/", {"name": "Only name"})
     assert response.status_code == 400
     assert "ltp" in response.json()
+
+
+def test_schema_and_docs_are_for_signed_in_users_only(client, am):
+    schema = APIClient().get("/api/schema/")
+    assert schema.status_code == 401
+    assert schema.json() == {"detail": "Authentication credentials were not provided."}
+    assert "openapi" not in schema.content.decode()
+
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"] == "/login/?next=/api/docs/"
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 302
+
+    client.force_login(am)
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_list_counts_stop_at_the_limit_and_pages_need_no_count(api_as, am, settings):
+    settings.LIST_COUNT_LIMIT = 3
+    AccountFactory.create_batch(5, owner=am)
+    client = api_as(am)
+    first = client.get("/api/v1/accounts/?page_size=2").json()
+    assert first["count"] is None  # more than the limit: not counted
+    assert first["previous"] is None and "page=2" in first["next"]
+    last = client.get("/api/v1/accounts/?page_size=2&page=3").json()
+    assert (last["count"], last["next"], len(last["results"])) == (5, None, 1)
+    settings.LIST_COUNT_LIMIT = 10
+    assert client.get("/api/v1/accounts/?page_size=2").json()["count"] == 5
+    for bad in ("4", "0", "abc"):
+        response = client.get(f"/api/v1/accounts/?page_size=2&page={bad}")
+        assert response.status_code == 404, bad
+        assert "page" in response.json()["detail"]

@@ -1,10 +1,12 @@
+import datetime
 from decimal import Decimal
 
+from accounts.templatetags.account_format import renewal_badge_class, renewal_label
 from core.templatetags.keyplan_format import (
+    days_until,
     money,
     money_compact,
     percent,
-    renewal_badge_class,
     signed_percent,
 )
 
@@ -23,10 +25,18 @@ def test_format_filters():
     assert signed_percent(Decimal("-0.03")) == "−3.0% ▼"
     assert signed_percent(0) == "0.0%"
     assert signed_percent(None) == "—"
-    assert [renewal_badge_class(s) for s in ["active", "due", "renewed", "lapsed", "x"]] == [
+    statuses = ["active", "upcoming", "due", "renewed", "lapsed", "x"]
+    assert [renewal_badge_class(s) for s in statuses] == [
         "status-ok",
+        "status-none",
         "status-warn",
         "status-ok",
         "status-bad",
         "status-none",
     ]
+    assert renewal_label("due") == "Due for renewal"
+    assert renewal_label("upcoming") == "Upcoming"
+    day = datetime.date(2026, 12, 25)
+    assert days_until(day, datetime.date(2026, 12, 1)) == 24
+    assert days_until(day, datetime.date(2027, 1, 1)) == -7
+    assert days_until(None, day) is None

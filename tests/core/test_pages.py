@@ -37,7 +37,8 @@ def test_csv_response_defuses_formulas_in_rows_only():
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="keyplan-things.csv"'
-    assert response.content.decode() == "name,n\r\n'=SUM(A1),1\r\nok,-2\r\n"
+    body = b"".join(response.streaming_content).decode()
+    assert body == "name,n\r\n'=SUM(A1),1\r\nok,-2\r\n"
 
 
 @pytest.mark.django_db
@@ -49,9 +50,10 @@ def test_display_value_reads_for_people_and_hides_rows_outside_view(am, other_am
     assert display_value(Decimal("1250000.4"), None, am) == "USD 1,250,000"
     assert display_value(datetime.date(2027, 6, 30), None, am) == "30 Jun 2027"
     assert display_value("mature", segment, am) == "Mature"
-    assert display_value(UserFactory(username="kim", first_name="", last_name=""), None, am) == (
-        "kim"
-    )
+    teammate = UserFactory(username="kim", first_name="", last_name="", team=am.team)
+    assert display_value(teammate, None, am) == "kim"
+    stranger = UserFactory(username="lee", first_name="Lee", last_name="Outside")
+    assert display_value(stranger, None, am) == "(a user outside your view)"
     assert display_value(AccountFactory(owner=am, name="Mine Ltd"), None, am) == "Mine Ltd"
     hidden = AccountFactory(owner=other_am, name="Theirs Ltd")
     assert display_value(hidden, None, am) == "(an account outside your view)"

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from teams.models import Quota, User
-from tests.factories import QuotaFactory, TeamFactory, UserFactory
+from tests.factories import QuotaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,11 +149,6 @@ def test_inactive_users_see_nothing(api_as, am, account):
     am.is_active = False
     am.save()
     assert api_as(am).get("/api/v1/accounts/").status_code == 401
-
-
-def test_team_factory_builds_a_manager():
-    team = TeamFactory()
-    assert team.manager.role == "manager"
 
 
 def test_users_carry_their_account_load_and_capacity_flag(api_as, settings, manager, am):

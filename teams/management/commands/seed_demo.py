@@ -1,16 +1,18 @@
-"""`manage.py seed_demo`: load the Lagos demo territory (see teams/demo.py)."""
+"""`manage.py seed_demo`: load the Lagos demo territory.
+
+The runner is core.demo.run_demo; what it runs is each app's demo part, listed in
+settings.KEYPLAN_DEMO_PARTS. The command lives in teams, not core, because it speaks about
+people: `--if-empty` means "no users yet", and it prints the demo logins after checking that
+they exist with their roles (User.Role), which core, importing no app, cannot know. It
+imports nothing above teams: the accounts' part reaches it only through the setting.
+"""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from teams.demo import (
-    LOGIN_USERNAMES,
-    DemoConflictError,
-    demo_logins_available,
-    demo_password,
-    seed_demo,
-)
+from core.demo import DemoConflictError, demo_password, run_demo
+from teams.demo import LOGIN_USERNAMES, demo_logins_available
 from teams.models import User
 
 
@@ -36,7 +38,7 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             try:
-                ctx = seed_demo(password=password)
+                ctx = run_demo(password=password)
             except DemoConflictError as exc:
                 raise CommandError(str(exc)) from exc
             if ctx.created_total:
