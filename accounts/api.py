@@ -2,7 +2,7 @@
 virtual account team (api.md). Lists filter through the FilterSets the pages use too
 (accounts.filters); writes go through accounts.services."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 
@@ -231,6 +231,15 @@ REVENUE_BULK_ECHO = ("account", "account_external_id", "period", "source")
 RevenueBulkResponseSerializer = bulk_response_serializer("RevenueBulk", REVENUE_BULK_ECHO)
 
 
+@extend_schema_view(
+    create=extend_schema(
+        responses={201: RevenueRecordSerializer, 200: RevenueRecordSerializer},
+        description=(
+            "Upsert on (account, period, source): 201 when it created the record, 200 when it "
+            "replaced or kept one."
+        ),
+    )
+)
 class RevenueViewSet(ServiceModelViewSet):
     """The AR ledger. POST upserts on (account, period, source): re-sending replaces."""
 

@@ -210,11 +210,15 @@ def document_error_responses(result: dict[str, Any], generator=None, request=Non
                 _add_parameter(operation, IF_MATCH)
             if method == "post":
                 _add_parameter(operation, IDEMPOTENCY_KEY)
-            # Answers that carry one object carry its ETag (core.api.viewsets).
-            etag_codes = {"201"} if method == "post" else {"200", "201"} if detail else set()
+            # Answers that carry one object carry its ETag (core.api.viewsets): GET, PUT and
+            # PATCH of one object, and a create (201, or 200 when it upserts; a POST with no
+            # 201, like /bulk/, answers no single object).
+            if method == "post":
+                etag_codes = {"200", "201"} if "201" in responses else set()
+            else:
+                etag_codes = {"200", "201"} if detail and method != "delete" else set()
             for code in etag_codes & set(responses):
-                if method != "delete":
-                    _add_etag(responses[code])
+                _add_etag(responses[code])
 
             errors = _error_responses(
                 method,
