@@ -1,0 +1,26 @@
+"""Inputs the schema fuzzer (test_schema_fuzz.py) found answering 500 or an undocumented
+status, pinned here with their exact answers."""
+
+import pytest
+
+from tests.factories import AgreementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("page", ["2431627518768563879936", str(2**63 // 50)])
+def test_a_page_past_what_a_database_can_offset_is_a_404(api_as, am, account, page):
+    response = api_as(am).get("/api/v1/accounts/", {"page": page})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page: there are not that many pages."}
+
+
+def test_empty_sort_names_are_ignored(api_as, am, account):
+    early = AgreementFactory(account=account, end_date="2027-01-31")
+    late = AgreementFactory(account=account, end_date="2028-01-31")
+    response = api_as(am).get("/api/v1/agreements/", {"sort": ",-end_date,"})
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [late.pk, early.pk]
+    response = api_as(am).get("/api/v1/agreements/", {"sort": ",,,,,"})
+    assert response.status_code == 200
+    assert {row["id"] for row in response.json()["results"]} == {early.pk, late.pk}
