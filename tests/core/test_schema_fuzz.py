@@ -20,7 +20,6 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.core.exceptions import ValidationError
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -36,7 +35,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from core.api.filters import LenientIsoDateTimeField
 from core.api.schema import served_schema
 from teams.models import User
 from tests.factories import (
@@ -138,39 +136,6 @@ def flatmap_path_parameters(context, path_parameters):
         return st.just(path_parameters)
     existing = st.sampled_from(ids).map(lambda pk: {**path_parameters, "id": pk})
     return st.one_of(existing, st.just(path_parameters))
-
-
-def _updated_since_out_of_range(value) -> bool:
-    """An updated_since whose UTC offset is 16 hours or more (PostgreSQL refuses it) or
-    that leaves the datetime range once moved to UTC: a 500 today."""
-    values = value if isinstance(value, list) else [value]
-    for item in values:
-        if not isinstance(item, str):
-            continue
-        try:
-            parsed = LenientIsoDateTimeField().clean(item)
-        except ValidationError:
-            continue  # a 400, as it should be
-        except (OverflowError, ValueError):
-            return True
-        if parsed is None:
-            continue
-        if abs(parsed.utcoffset()) >= datetime.timedelta(hours=16):
-            return True
-        try:
-            parsed.astimezone(datetime.UTC) + datetime.timedelta(days=1)
-            parsed.astimezone(datetime.UTC) - datetime.timedelta(days=1)
-        except OverflowError:
-            return True
-    return False
-
-
-@schema.hook
-def filter_query(context, query):
-    # Known bug, fixed on branch h-io: extreme updated_since values (an offset such as
-    # +23:32, a year 1 time that overflows when moved to UTC) answer 500. Only those
-    # inputs are left out; remove this hook once h-io is merged.
-    return not (isinstance(query, dict) and _updated_since_out_of_range(query.get("updated_since")))
 
 
 @schema.hook
