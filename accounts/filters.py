@@ -26,7 +26,8 @@ class AccountFilter(SyncFilterSet):
     industry = django_filters.CharFilter()
     territory = django_filters.CharFilter()
     owner = UsernameFilter(field_name="owner__username")
-    parent = IdFilter(field_name="parent_id")
+    # A parent outside the user's view reads as null: filtering by it must not name it.
+    parent = IdFilter(field_name="parent_id", visible_model=Account)
     external_id = django_filters.CharFilter()
     below_ltp_threshold = BooleanFilter(method="filter_below_ltp")
     is_active = BooleanFilter()

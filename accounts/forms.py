@@ -7,13 +7,53 @@ which own every write. The optimistic-lock machinery they stand on lives in core
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 
-from core.forms import DATE_INPUT, PersonChoiceField, VersionedModelForm, apply_bootstrap
+from core.forms import (
+    DATE_INPUT,
+    PersonChoiceField,
+    VersionedModelForm,
+    apply_bootstrap,
+    person_label,
+)
+from core.pickers import ReferenceField, person_exact_q
 from teams.models import User
 
 from . import selectors
 from .access import assignable_owners, can_reassign, member_candidates
 from .models import Account, AccountTeamMember, Agreement, ProductDeployment
+
+PERSON_SEARCH = ["username", "first_name", "last_name", "email"]
+
+
+def account_label(account: Account) -> str:
+    return f"{account.name} ({account.external_id})" if account.external_id else account.name
+
+
+def account_picker(*, user: User, account: Account | None, **kwargs) -> ReferenceField:
+    """A visible account, never `account` itself (its parent, say), picked by typing."""
+    url = reverse("accounts:pick_account")
+    if account is not None and account.pk:
+        url += f"?exclude={account.pk}"
+    return ReferenceField(
+        queryset=lambda: selectors.account_parent_choices(user=user, account=account),
+        search=["name", "external_id"],
+        display=account_label,
+        url=url,
+        **kwargs,
+    )
+
+
+def person_picker(*, queryset, url: str, **kwargs) -> ReferenceField:
+    return ReferenceField(
+        queryset=queryset,
+        search=PERSON_SEARCH,
+        exact=["username", "email"],
+        exact_q=person_exact_q,
+        display=person_label,
+        url=url,
+        **kwargs,
+    )
 
 
 class AccountForm(VersionedModelForm):
@@ -56,18 +96,33 @@ class AccountForm(VersionedModelForm):
             del self.fields["parent"]
             self.parent_hidden = True
         else:
-            self.fields["parent"].queryset = selectors.account_parent_choices(
-                user=user, account=account
+            self.fields["parent"] = account_picker(
+                user=user,
+                account=account,
+                required=False,
+                label="Parent account",
+                help_text=(
+                    "The HQ or multinational this account is downstream of. Type part of its "
+                    "name or external id; leave empty for a top-level account."
+                ),
             )
-            self.fields["parent"].empty_label = "— None (a top-level account) —"
 
         owner = self.fields["owner"]
         may_choose = can_reassign(user, account) if account.pk else not user.is_am
         if may_choose:
-            queryset = assignable_owners(user=user)
-            if account.owner_id:
-                queryset = queryset | User.objects.filter(pk=account.owner_id)
-            owner.queryset = queryset.order_by("first_name", "last_name", "username")
+
+            def owners():
+                queryset = assignable_owners(user=user)
+                if account.owner_id:
+                    queryset = queryset | User.objects.filter(pk=account.owner_id)
+                return queryset
+
+            self.fields["owner"] = person_picker(
+                queryset=owners,
+                url=reverse("accounts:pick_owner"),
+                label="Owner",
+                help_text="The account manager who owns the account. Type a name.",
+            )
         else:
             # An AM owns their own accounts; reassigning is their manager's call.
             owner_id = account.owner_id or user.pk
@@ -148,11 +203,23 @@ class TeamMemberForm(VersionedModelForm):
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the people the actor may add (accounts.access.member_candidates).
-        queryset = member_candidates(actor)
-        if self.instance.user_id:
-            queryset = queryset | User.objects.filter(pk=self.instance.user_id)
-        user = self.fields["user"]
-        user.queryset = queryset.order_by("first_name", "last_name", "username")
-        user.empty_label = "— Not a Keyplan user —"
+        member = self.instance
+
+        def candidates():
+            queryset = member_candidates(actor)
+            if member.user_id:
+                queryset = queryset | User.objects.filter(pk=member.user_id)
+            return queryset
+
+        self.fields["user"] = person_picker(
+            queryset=candidates,
+            url=reverse("accounts:pick_member", args=[member.account_id]),
+            required=False,
+            label="Keyplan user",
+            help_text=(
+                "A Keyplan user: type a name. Members on the team see the account. Leave "
+                "empty for someone without a Keyplan login, and give their name below."
+            ),
+        )
         self.fields["role"].choices = [("", "— Choose a role —"), *AccountTeamMember.Role.choices]
         apply_bootstrap(self)

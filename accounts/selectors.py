@@ -176,7 +176,7 @@ def account_visible_parent(*, user: User, account: Account) -> Account | None:
 
 def account_parent_choices(*, user: User, account: Account | None = None) -> QuerySet[Account]:
     """Accounts `user` may pick as a parent: the visible ones, never the account itself."""
-    qs = Account.objects.visible_to(user).order_by("name", "pk")
+    qs = Account.objects.visible_to(user).order_by("name", "pk").select_related("owner")
     if account is not None and account.pk:
         qs = qs.exclude(pk=account.pk)
     return qs

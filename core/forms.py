@@ -178,6 +178,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def _set_raw(self, data: dict[str, Any], name: str, value: Any) -> None:
         key = self.add_prefix(name)
+        data.pop(f"{key}_search", None)  # a reference picker's text: the id now decides
         if isinstance(self.fields[name].widget, forms.CheckboxInput):
             if value:
                 data[key] = "on"

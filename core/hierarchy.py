@@ -16,6 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 
 MAX_DEPTH = 1000
+LOOP_MESSAGE = (
+    "The parents above this one loop back on themselves: clear one of their parents first."
+)
 
 
 def _lock(model: type[models.Model]) -> None:
@@ -49,10 +52,16 @@ def guard_tree(
         return  # a new node has no descendants: it cannot close a cycle
     attname = model._meta.get_field(field).attname
     node = parent_id
+    seen = {parent_id}
     for _ in range(MAX_DEPTH):
         node = model._base_manager.filter(pk=node).values_list(attname, flat=True).first()
         if node is None:
             return
         if node == instance.pk:
             raise ValidationError({field: message})
+        if node in seen:
+            # A loop above the new parent, written before this guard existed: say so at
+            # once rather than walk it MAX_DEPTH times while holding the tree lock.
+            raise ValidationError({field: LOOP_MESSAGE})
+        seen.add(node)
     raise ValidationError({field: "The hierarchy is too deep."})

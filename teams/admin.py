@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 
 from core.admin import ReadOnlyInline, ServiceModelAdmin, VersionGuardAdmin, VersionGuardForm
 from core.api.viewsets import ServiceSet
@@ -13,12 +13,24 @@ class UserAdminChangeForm(VersionGuardForm, UserChangeForm):
     pass
 
 
+class UserAdminPasswordForm(AdminPasswordChangeForm):
+    """Django's set-password form, saved through the version column: a new password is a
+    change of the person like any other (their version and ETag move)."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if commit:
+            user.save_guarded(expected_version=user.version, update_fields=["password"])
+        return user
+
+
 @admin.register(User)
 class UserAdmin(VersionGuardAdmin, DjangoUserAdmin):
     """People, with Django's password and permission tools. Saves are version-guarded: a
     save made after another edit of the same person shows the conflict and writes nothing."""
 
     form = UserAdminChangeForm
+    change_password_form = UserAdminPasswordForm
     list_display = ["username", "first_name", "last_name", "role", "team", "is_active"]
     list_filter = ["role", "team", "is_active", "is_staff"]
     list_select_related = ["team"]

@@ -26,6 +26,7 @@ from .objects import (
     team_member_delete,
     team_member_edit,
 )
+from .pickers import pick_account, pick_member, pick_owner
 from .renewals import renewal_export, renewal_list
 
 __all__ = [
@@ -40,6 +41,9 @@ __all__ = [
     "deployment_create",
     "deployment_delete",
     "deployment_edit",
+    "pick_account",
+    "pick_member",
+    "pick_owner",
     "renewal_export",
     "renewal_list",
     "team_card",

@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
 # A sync time outside these is a client bug, and near datetime's limits it overflows.
@@ -97,11 +98,27 @@ class SortFilter(django_filters.OrderingFilter):
 @extend_schema_field(int)
 class IdFilter(django_filters.Filter):
     """A reference by id (`?account=12`). An id the user may not see lists nothing, exactly
-    like an id that does not exist: the two are indistinguishable."""
+    like an id that does not exist: the two are indistinguishable.
+
+    Where a row the user sees may point at one they do not (an account's parent, which the
+    API reads as null), give `visible_model`, the model referred to: the id then counts only
+    when that row is visible to the requester too, so listing its children cannot name it.
+    """
 
     field_class = forms.IntegerField
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, visible_model=None, **kwargs):
+        self.visible_model = visible_model
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        qs = super().filter(qs, value)
+        if self.visible_model is None:
+            return qs
+        user = getattr(getattr(self.parent, "request", None), "user", None)
+        visible = self.visible_model._default_manager.visible_to(user).values("pk")
+        return qs.filter(**{f"{self.field_name}__in": visible})

@@ -3,6 +3,7 @@
 reads exactly like one that does not exist."""
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from rest_framework import serializers
 
 
@@ -24,7 +25,8 @@ class VersionedModelSerializer(serializers.ModelSerializer):
 
 
 class UsernameField(serializers.SlugRelatedField):
-    """A user referenced by username (api.md), among the active users the requester sees."""
+    """A user referenced by username (api.md), among the active users the requester sees
+    (or the one the edited row names already, sent back unchanged)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "username")
@@ -34,6 +36,22 @@ class UsernameField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         return get_user_model().objects.visible_to(_requester(self)).filter(is_active=True)
+
+    def to_internal_value(self, data):
+        # The person the edited row already names is accepted unchanged, as GET showed it,
+        # even when they are outside the requester's view (the AM of another team that ops
+        # put on a virtual team): a client PUTs back what it read. No oracle: the name is
+        # the one the row already shows.
+        current = self._current_value()
+        if current is not None and data == current.username:
+            return current
+        return super().to_internal_value(data)
+
+    def _current_value(self):
+        instance = getattr(self.parent, "instance", None)
+        if not isinstance(instance, models.Model):
+            return None
+        return getattr(instance, self.source, None)
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):

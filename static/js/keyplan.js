@@ -478,6 +478,92 @@
     showRequestError("Could not reach the server. Check your connection and try again; nothing was saved.");
   });
 
+  // ------------------------------------------------------------------ reference pickers
+  //
+  // <div data-picker>  (core.pickers.ReferencePicker)
+  //   <input type="hidden" data-picker-value>   the chosen row's id
+  //   <input data-picker-text hx-get=…>         htmx fetches suggestions as the user types
+  //   <div role="listbox">                      <button data-picker-option data-value data-label>
+  // Typing clears the id (the server then resolves the text); choosing a suggestion sets it.
+
+  function pickerOf(el) {
+    return el.closest ? el.closest("[data-picker]") : null;
+  }
+
+  function closePicker(picker) {
+    var list = picker.querySelector("[role=listbox]");
+    var text = picker.querySelector("[data-picker-text]");
+    if (list) list.innerHTML = "";
+    if (text) text.setAttribute("aria-expanded", "false");
+  }
+
+  function choose(option) {
+    var picker = pickerOf(option);
+    if (!picker) return;
+    picker.querySelector("[data-picker-value]").value = option.getAttribute("data-value");
+    var text = picker.querySelector("[data-picker-text]");
+    text.value = option.getAttribute("data-label");
+    closePicker(picker);
+    text.focus();
+  }
+
+  doc.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest("[data-picker-option]");
+    if (option) {
+      event.preventDefault();
+      choose(option);
+    }
+  });
+
+  doc.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-picker-text]")) {
+      var picker = pickerOf(target);
+      if (picker) picker.querySelector("[data-picker-value]").value = "";
+    }
+  });
+
+  doc.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var picker = pickerOf(target);
+    if (!picker) return;
+    var options = Array.prototype.slice.call(picker.querySelectorAll("[data-picker-option]"));
+    var index = options.indexOf(target);
+    if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault();
+      options[Math.min(index + 1, options.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && index !== -1) {
+      event.preventDefault();
+      if (index === 0) picker.querySelector("[data-picker-text]").focus();
+      else options[index - 1].focus();
+    } else if (event.key === "Escape") {
+      closePicker(picker);
+      picker.querySelector("[data-picker-text]").focus();
+    } else if (event.key === "Enter" && target.matches("[data-picker-text]") && options.length) {
+      // Enter in the text box picks the first suggestion instead of submitting the form.
+      event.preventDefault();
+      choose(options[0]);
+    }
+  });
+
+  doc.addEventListener("htmx:afterSwap", function (event) {
+    var list = event.detail && event.detail.target;
+    var picker = list && pickerOf(list);
+    if (picker && list.getAttribute("role") === "listbox") {
+      var text = picker.querySelector("[data-picker-text]");
+      text.setAttribute("aria-expanded", list.children.length ? "true" : "false");
+    }
+  });
+
+  doc.addEventListener("focusout", function (event) {
+    var picker = pickerOf(event.target);
+    if (!picker) return;
+    // Close the suggestions once focus has left the picker altogether.
+    setTimeout(function () {
+      if (!picker.contains(doc.activeElement)) closePicker(picker);
+    }, 150);
+  });
+
   // ------------------------------------------------------------------ start
 
   window.Keyplan = {

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from core.hierarchy import LOOP_MESSAGE
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
@@ -112,6 +113,28 @@ def test_parent_cannot_create_a_cycle(api_as, am):
     assert "parent" in response.json()
     hq.refresh_from_db()
     assert hq.parent_id is None
+
+
+def test_a_loop_left_over_from_before_the_guard_is_named_and_can_be_broken(
+    api_as, am, django_assert_max_num_queries
+):
+    a, b, c = AccountFactory(owner=am), AccountFactory(owner=am), AccountFactory(owner=am)
+    Account.objects.filter(pk=a.pk).update(parent=b)  # written before the tree guard
+    Account.objects.filter(pk=b.pk).update(parent=a)
+    client = api_as(am)
+    with django_assert_max_num_queries(30):  # not a walk of MAX_DEPTH under the tree lock
+        response = client.patch(f"/api/v1/accounts/{c.pk}/", {"parent": a.pk}, format="json")
+    assert (response.status_code, response.json()) == (400, {"parent": [LOOP_MESSAGE]})
+    assert client.patch(f"/api/v1/accounts/{a.pk}/", {"name": "Still editable"}).status_code == 200
+    response = client.patch(f"/api/v1/accounts/{a.pk}/", {"parent": None}, format="json")
+    assert response.status_code == 200
+    response = client.patch(f"/api/v1/accounts/{c.pk}/", {"parent": a.pk}, format="json")
+    assert response.status_code == 200
+    assert dict(Account.objects.values_list("pk", "parent_id")) == {
+        a.pk: None,
+        b.pk: a.pk,
+        c.pk: a.pk,
+    }
 
 
 def test_accounts_filter_by_fk_and_flags(api_as, am):
@@ -234,6 +257,38 @@ def test_revenue_bulk_saves_good_rows_and_reports_bad_ones_by_index(
     record = RevenueRecord.objects.get(period=datetime.date(2026, 7, 1))
     assert (record.amount, record.version) == (Decimal("6.00"), 2)  # the version moved once
     assert not RevenueRecord.objects.filter(account=other_account).exists()
+
+
+def test_revenue_bulk_duplicate_keys_last_one_wins_and_the_version_moves_once(api_as, am, account):
+    kept = RevenueRecordFactory(
+        account=account, period=datetime.date(2026, 7, 1), amount=Decimal("5.00")
+    )
+    changed = RevenueRecordFactory(
+        account=account, period=datetime.date(2026, 9, 1), amount=Decimal("10.00")
+    )
+    kept_stamp = RevenueRecord.objects.get(pk=kept.pk).updated_at
+    jul, aug, sep = "2026-07-01", "2026-08-01", "2026-09-01"
+    sent = [(aug, "1.00"), (jul, "6.00"), (sep, "11.00"), (aug, "2.00"), (jul, "7.00")]
+    sent += [(sep, "12.00"), (aug, "3.00"), (jul, "5.00")]
+    records = [{"account": account.pk, "period": p, "amount": a} for p, a in sent]
+    response = api_as(am).post("/api/v1/revenue/bulk/", {"records": records}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    # Every row of a key reports the outcome of its last row, which is what is stored.
+    expected = {aug: "created", jul: "unchanged", sep: "updated"}
+    assert [r["status"] for r in results] == [expected[p] for p, _ in sent]
+    stored = {
+        str(r.period): (r.pk, r.amount, r.version)
+        for r in RevenueRecord.objects.filter(account=account)
+    }
+    assert [r["id"] for r in results] == [stored[p][0] for p, _ in sent]
+    assert {p: v[1:] for p, v in stored.items()} == {
+        aug: (Decimal("3.00"), 1),  # created once, with the last amount
+        jul: (Decimal("5.00"), 1),  # changed twice, then back: nothing written
+        sep: (Decimal("12.00"), 2),  # changed twice: the version moved once
+    }
+    assert stored[sep][0] == changed.pk
+    assert RevenueRecord.objects.get(pk=kept.pk).updated_at == kept_stamp
 
 
 def test_revenue_bulk_all_or_none_saves_nothing_on_one_bad_row(api_as, am, account):

@@ -89,3 +89,27 @@ def test_concurrent_edit_is_refused_and_the_typed_change_is_kept(page, live_serv
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada's Careful Name")
     account.refresh_from_db()
     assert (account.name, account.version) == ("Ada's Careful Name", 3)
+
+
+def test_am_picks_a_parent_account_by_typing(page, live_server, ada):
+    account = AccountFactory(owner=ada, name="Eko Atlantic Branch")
+    hq = AccountFactory(owner=ada, name="Eko Atlantic Group HQ", external_id="EKO-HQ")
+    AccountFactory(owner=UserFactory(username="stranger"), name="Eko Secret Holdings")
+
+    sign_in(page, live_server, "ada")
+    page.goto(f"{live_server.url}/accounts/{account.pk}/edit/")
+    parent = page.get_by_label("Parent account")
+    parent.press_sequentially("eko", delay=30)
+    options = page.get_by_role("listbox", name="Suggestions").get_by_role("option")
+    # Only accounts Ada may pick: not the account itself, not another AM's account.
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Eko Atlantic Group HQ (EKO-HQ)")
+    options.first.click()
+    expect(parent).to_have_value("Eko Atlantic Group HQ (EKO-HQ)")
+    page.get_by_role("button", name="Save account").click()
+
+    expect(page).to_have_url(f"{live_server.url}/accounts/{account.pk}/")
+    expect(page.locator(".kp-eyebrow")).to_contain_text("downstream of Eko Atlantic Group HQ")
+    account.refresh_from_db()
+    assert account.parent_id == hq.pk
+    assert page.console_errors == []
