@@ -4,9 +4,11 @@ in-process through the WSGI app, as an ops user and as an AM, with valid and inv
 Every answer must be no server error, a status the schema documents for that operation,
 with the documented content type, body and headers.
 
-Generation is seeded and derandomized, so a run is repeatable. Most generated ids and
-references point at nothing (404/400); hooks below point part of them at the rows of a
-small book, so that updates, deletes, filters and the bulk upsert are exercised too.
+Generation is seeded and derandomized, so a run is repeatable. (Hypothesis also draws on
+literals found in the loaded modules, so this file alone and the whole suite may try
+different inputs; each repeats.) Most generated ids and references point at nothing
+(404/400); hooks below point part of them at the rows of a small book, so that updates,
+deletes, filters and the bulk upsert are exercised too.
 
 FUZZ_EXAMPLES=<n> (default 15) sets the examples per operation; FUZZ_COVERAGE=1 also
 runs schemathesis' coverage phase (every boundary and invalid value of every parameter,
