@@ -2,11 +2,11 @@
 virtual account team (api.md). Lists filter through the FilterSets the pages use too
 (accounts.filters); writes go through accounts.services."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from core.api.bulk import BulkEnvelopeSerializer, BulkResponseSerializer, run_bulk
+from core.api.bulk import BulkEnvelopeSerializer, bulk_response_serializer, run_bulk
 from core.api.serializers import UsernameField, VersionedModelSerializer, VisibleRelatedField
 from core.api.viewsets import ServiceModelViewSet, ServiceSet
 
@@ -226,6 +226,20 @@ class RevenueBulkRecordSerializer(serializers.Serializer):
         return attrs
 
 
+# Each bulk result echoes the record's key (api.md), as `bulk` below describes it.
+REVENUE_BULK_ECHO = ("account", "account_external_id", "period", "source")
+RevenueBulkResponseSerializer = bulk_response_serializer("RevenueBulk", REVENUE_BULK_ECHO)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        responses={201: RevenueRecordSerializer, 200: RevenueRecordSerializer},
+        description=(
+            "Upsert on (account, period, source): 201 when it created the record, 200 when it "
+            "replaced or kept one."
+        ),
+    )
+)
 class RevenueViewSet(ServiceModelViewSet):
     """The AR ledger. POST upserts on (account, period, source): re-sending replaces."""
 
@@ -268,7 +282,7 @@ class RevenueViewSet(ServiceModelViewSet):
 
     @extend_schema(
         request=BulkEnvelopeSerializer,
-        responses={200: BulkResponseSerializer},
+        responses={200: RevenueBulkResponseSerializer},
         description=(
             "Upsert up to 1000 revenue records keyed on (account, period, source). Bad "
             "records are reported by index; with all_or_none true one bad record saves nothing."

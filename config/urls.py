@@ -29,3 +29,9 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# Errors raised outside the API views still answer JSON under /api/ (core.api.handlers).
+handler400 = "core.api.handlers.bad_request"
+handler403 = "core.api.handlers.permission_denied"
+handler404 = "core.api.handlers.page_not_found"
+handler500 = "core.api.handlers.server_error"

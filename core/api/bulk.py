@@ -7,7 +7,7 @@ errors and, unless `all_or_none` is set, the good ones are saved. With `all_or_n
 bad record saves nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,15 +28,44 @@ class BulkEnvelopeSerializer(serializers.Serializer):
     all_or_none = serializers.BooleanField(default=False)
 
 
-class BulkResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    id = serializers.IntegerField(allow_null=True)
-    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
-    errors = serializers.DictField(allow_null=True)
+def bulk_result_serializer(name: str, echo_fields: Sequence[str]) -> type[serializers.Serializer]:
+    """The serializer (and OpenAPI component `<name>`) of one bulk result: index, id,
+    status and errors, plus the identifying keys the endpoint echoes from each record
+    (`describe` in run_bulk), e.g. ("source", "external_id"). An echoed key is always
+    present, as the record sent it (any JSON value), or null when the record lacked it."""
+    fields: dict[str, serializers.Field] = {
+        "index": serializers.IntegerField(help_text="The record's position in `records`."),
+        **{
+            field: serializers.JSONField(
+                allow_null=True, help_text="Echoed from the record as sent (null if absent)."
+            )
+            for field in echo_fields
+        },
+        "id": serializers.IntegerField(allow_null=True, help_text="Null when not saved."),
+        "status": serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"]),
+        "errors": serializers.DictField(
+            allow_null=True,
+            help_text='Null when saved; else `{"field": ["message", ...]}` (nested as sent).',
+        ),
+    }
+    return type(f"{name}Serializer", (serializers.Serializer,), fields)
 
 
-class BulkResponseSerializer(serializers.Serializer):
-    results = BulkResultSerializer(many=True)
+def bulk_response_serializer(name: str, echo_fields: Sequence[str]) -> type[serializers.Serializer]:
+    """The 200 answer of a bulk endpoint: `{"results": [<name>Result, ...]}` in request
+    order. Components are named `<name>Result` and `<name>Response`."""
+    result = bulk_result_serializer(f"{name}Result", echo_fields)
+    return type(
+        f"{name}ResponseSerializer",
+        (serializers.Serializer,),
+        {"results": result(many=True)},
+    )
+
+
+# The bare envelope, echoing no keys (components BulkResult / BulkResponse). An endpoint
+# documents its own with bulk_response_serializer(name, the keys its `describe` echoes).
+BulkResultSerializer = bulk_result_serializer("BulkResult", ())
+BulkResponseSerializer = bulk_response_serializer("Bulk", ())
 
 
 def run_bulk(
@@ -50,9 +79,10 @@ def run_bulk(
     """Validate every record with `record_serializer`, then `save` the valid ones.
 
     `describe(raw_record)` gives the identifying keys echoed in each result (e.g.
-    external_id). `save([(index, validated_data), ...])` writes inside one transaction
-    and returns one {"id", "status"} per row, in order. `context(records)` may look up
-    what every record refers to in one query and hand it to the record serializer.
+    external_id); the endpoint's schema lists the same keys (bulk_response_serializer).
+    `save([(index, validated_data), ...])` writes inside one transaction and returns one
+    {"id", "status"} per row, in order. `context(records)` may look up what every record
+    refers to in one query and hand it to the record serializer.
     """
     envelope = BulkEnvelopeSerializer(data=request.data)
     envelope.is_valid(raise_exception=True)

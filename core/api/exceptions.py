@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -52,4 +52,12 @@ def exception_handler(exc, context):
         # passed before it committed): the database decided the race.
         logger.info("Unique-key clash answered 409: %s", exc)
         return Response({"detail": INTEGRITY_MESSAGE}, status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if (
+        isinstance(exc, ValidationError)
+        and response is not None
+        and isinstance(response.data, list)
+    ):
+        # A bare ValidationError("...") renders as a list; api.md promises an object.
+        response.data = {"non_field_errors": response.data}
+    return response

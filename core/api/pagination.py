@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 1000
+# The largest OFFSET the databases take (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
 
 
 class SyncCursorPagination(CursorPagination):
@@ -50,6 +52,9 @@ class KeyplanPagination(PageNumberPagination):
         if number < 1:
             raise NotFound("Invalid page: pages are numbered from 1.")
         offset = (number - 1) * page_size
+        if offset + page_size + 1 > MAX_OFFSET:
+            # No list is that long, and the database could not even take the offset.
+            raise NotFound("Invalid page: there are not that many pages.")
         rows = list(queryset[offset : offset + page_size + 1])
         if not rows and number > 1:
             raise NotFound("Invalid page: there are not that many pages.")
@@ -92,10 +97,23 @@ class KeyplanPagination(PageNumberPagination):
             )
         )
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": SyncCursorPagination.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "With updated_since: the page cursor, as given in `next`.",
+                "schema": {"type": "string"},
+            },
+        ]
+
     def get_paginated_response_schema(self, schema):
+        # Both pagers answer next, previous and results; only the page-number one a count.
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "previous", "results"],
             "properties": {
                 "count": {
                     "type": "integer",
