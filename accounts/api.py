@@ -310,7 +310,7 @@ class RevenueViewSet(ServiceModelViewSet):
 class DeploymentSerializer(VersionedModelSerializer):
     account = VisibleRelatedField(model=Account)
     adoption = serializers.DecimalField(
-        max_digits=9, decimal_places=6, read_only=True, allow_null=True
+        max_digits=None, decimal_places=6, read_only=True, allow_null=True
     )
 
     class Meta:

@@ -136,8 +136,9 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         data.pop("version", None)
         with transaction.atomic():
             result = self.services.create(actor=request.user, **data)
-        instance, outcome = result if isinstance(result, tuple) else (result, "created")
-        instance = self._as_read(instance)
+            instance, outcome = result if isinstance(result, tuple) else (result, "created")
+            # Read back in the same transaction: the answer is this write, not a later one.
+            instance = self._as_read(instance)
         code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         return self._with_etag(Response(self.get_serializer(instance).data, status=code), instance)
 
@@ -157,6 +158,8 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
                 instance = self.services.update(
                     actor=request.user, instance=instance, data=data, expected_version=expected
                 )
+                # Read back in the same transaction: the answer is this write, not a later one.
+                instance = self._as_read(instance)
         except StaleVersionError as exc:
             # The version If-Match matched above is the one the guard found stale: a write
             # landed in between, so the precondition failed (412, as a moment later).
@@ -165,7 +168,6 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             if matched and exc.current_version and exc.submitted_version == checked_version:
                 raise PreconditionFailed() from exc
             raise
-        instance = self._as_read(instance)
         return self._with_etag(Response(self.get_serializer(instance).data), instance)
 
     def _as_read(self, instance):

@@ -156,25 +156,6 @@ def _revenue_record() -> st.SearchStrategy:
     return st.tuples(account, rest).map(lambda parts: {**parts[0], **parts[1]})
 
 
-def _adoption_out_of_range(body) -> bool:
-    """Seats that make active / licensed 1000 or more (licensed taken as 1 when not sent)."""
-    active, licensed = body.get("active_seats"), body.get("licensed_seats", 1)
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (active, licensed)):
-        return False
-    return licensed > 0 and active >= 1000 * licensed
-
-
-@schema.hook
-def filter_body(context, body):
-    # Known bug (accounts/api.py, reported): DeploymentSerializer.adoption is a
-    # DecimalField(max_digits=9, decimal_places=6), so a deployment whose active seats are
-    # 1000 or more times its licensed seats answers 500 (decimal.InvalidOperation) on every
-    # write and read of it. Only such seat counts are left out of deployment bodies.
-    if _resource(context) != "deployments" or not isinstance(body, dict):
-        return True
-    return not _adoption_out_of_range(body)
-
-
 @schema.hook
 def flatmap_body(context, body):
     if not isinstance(body, dict):
