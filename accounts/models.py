@@ -9,7 +9,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core.models import VersionedModel
+from core.models import VersionedModel, sync_index
 
 from .access import VisibleQuerySet
 
@@ -85,6 +85,7 @@ class Account(VersionedModel):
             models.CheckConstraint(condition=Q(ltp__gte=0), name="account_ltp_gte_0"),
         ]
         indexes = [
+            sync_index("account_sync"),
             models.Index(fields=["owner", "is_active"]),
             models.Index(fields=["name", "id"], name="account_list_order"),
         ]
@@ -159,6 +160,7 @@ class AccountTeamMember(VersionedModel):
                 violation_error_message="This person already has this role on the account team.",
             ),
         ]
+        indexes = [sync_index("atm_sync")]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_role_display()})"
@@ -256,7 +258,10 @@ class Agreement(VersionedModel):
             ),
             models.CheckConstraint(condition=Q(annual_value__gte=0), name="agreement_value_gte_0"),
         ]
-        indexes = [models.Index(fields=["end_date", "id"], name="agreement_end_order")]
+        indexes = [
+            sync_index("agreement_sync"),
+            models.Index(fields=["end_date", "id"], name="agreement_end_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"
@@ -320,7 +325,10 @@ class RevenueRecord(VersionedModel):
         ]
         # The unique key serves lookups by account (and period); the list's default order is
         # newest period first, by account: read straight off this index, no sort of the ledger.
-        indexes = [models.Index(fields=["-period", "account", "id"], name="revenue_list_order")]
+        indexes = [
+            sync_index("revenue_sync"),
+            models.Index(fields=["-period", "account", "id"], name="revenue_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.period:%Y-%m} {self.amount}"
@@ -354,6 +362,7 @@ class ProductDeployment(VersionedModel):
                 violation_error_message="This product is already listed for the account.",
             )
         ]
+        indexes = [sync_index("deployment_sync")]
 
     def __str__(self) -> str:
         return f"{self.product} at {self.account}"

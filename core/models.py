@@ -9,9 +9,15 @@ from django.utils import timezone
 from .exceptions import StaleVersionError
 
 
+def sync_index(name: str) -> models.Index:
+    """The index a sync read (`?updated_since=`, ordered by (updated_at, id)) walks in order
+    and stops at the page's end. Every synced model lists it in its Meta.indexes."""
+    return models.Index(fields=["updated_at", "id"], name=name)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True

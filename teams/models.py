@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from core.models import VersionedModel
+from core.models import VersionedModel, sync_index
 
 
 class UserQuerySet(models.QuerySet):
@@ -47,6 +47,7 @@ class User(AbstractUser, VersionedModel):
 
     class Meta:
         ordering = ["username"]
+        indexes = [sync_index("user_sync")]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -80,6 +81,7 @@ class Team(VersionedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [sync_index("team_sync")]
 
     def __str__(self) -> str:
         return self.name
@@ -110,6 +112,7 @@ class Quota(VersionedModel):
             models.UniqueConstraint(fields=["user", "fiscal_year"], name="quota_unique_user_fy"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="quota_amount_gte_0"),
         ]
+        indexes = [sync_index("quota_sync")]
 
     def __str__(self) -> str:
         return f"{self.user} FY{self.fiscal_year}"
