@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core.api.bulk import BulkEnvelopeSerializer, bulk_response_serializer, run_bulk
+from core.api.records import Date, DecimalValue, Integer, RecordSchema, Text
 from core.api.serializers import UsernameField, VersionedModelSerializer, VisibleRelatedField
 from core.api.viewsets import ServiceModelViewSet, ServiceSet
 
@@ -19,7 +20,14 @@ from .filters import (
     DeploymentFilter,
     RevenueFilter,
 )
-from .models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from .models import (
+    PERIOD_MESSAGE,
+    Account,
+    AccountTeamMember,
+    Agreement,
+    ProductDeployment,
+    RevenueRecord,
+)
 
 TIMESTAMPS = ["created_at", "updated_at"]
 
@@ -183,47 +191,63 @@ class RevenueRecordSerializer(VersionedModelSerializer):
 
     def validate_period(self, value):
         if value.day != 1:
-            raise serializers.ValidationError(
-                "The period must be the first day of a month (e.g. 2026-07-01)."
-            )
+            raise serializers.ValidationError(PERIOD_MESSAGE)
         return value
 
 
 class RevenueBulkRecordSerializer(serializers.Serializer):
-    """One record of POST /revenue/bulk/: the account by `account` id or
-    `account_external_id`."""
+    """One record of POST /revenue/bulk/, for the schema: the account by `account` id or
+    `account_external_id`. The endpoint validates records with REVENUE_RECORD (plain Python,
+    same rules and messages), not with this serializer."""
 
     account = serializers.IntegerField(required=False)
     account_external_id = serializers.CharField(required=False)
-    period = serializers.DateField()
+    period = serializers.DateField(help_text="The first day of a month.")
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     source = serializers.CharField(max_length=60, required=False, default="manual")
 
-    validate_period = RevenueRecordSerializer.validate_period
 
-    def validate(self, attrs):
-        by_id = self.context["accounts_by_id"]
-        by_external = self.context["accounts_by_external_id"]
-        changeable = self.context["changeable_account_ids"]
-        if "account" in attrs:
-            account = by_id.get(attrs["account"])
-            if account is None:
-                raise serializers.ValidationError({"account": ["No such account."]})
-        elif "account_external_id" in attrs:
-            account = by_external.get(attrs["account_external_id"])
-            if account is None:
-                raise serializers.ValidationError(
-                    {"account_external_id": ["No account with this external id."]}
-                )
-        else:
-            raise serializers.ValidationError(
-                {"account": ["Give the account id or account_external_id."]}
-            )
-        if account.pk not in changeable:
-            raise serializers.ValidationError({"account": [ACCOUNT_RULE]})
-        attrs["account"] = account
-        attrs.pop("account_external_id", None)
-        return attrs
+class RevenueBulkEnvelopeSerializer(BulkEnvelopeSerializer):
+    """POST /revenue/bulk/'s body, for the schema."""
+
+    records = RevenueBulkRecordSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+REVENUE_RECORD = RecordSchema(
+    account=Integer(required=False, minimum=1),
+    account_external_id=Text(required=False, max_length=100),
+    period=Date(),
+    amount=DecimalValue(max_digits=14, decimal_places=2),
+    source=Text(required=False, default="manual", max_length=60),
+)
+
+
+def validate_revenue_record(raw, context) -> tuple[dict, dict]:
+    """A bulk revenue record: its fields, its account (visible and changeable by the
+    requester, found in `context` loaded once for the whole upload) and its period."""
+    data, errors = REVENUE_RECORD.parse(raw)
+    period = data.get("period")
+    if period is not None and period.day != 1:
+        errors["period"] = [PERIOD_MESSAGE]
+    if "account" in data:
+        account = context["accounts_by_id"].get(data["account"])
+        if account is None:
+            errors.setdefault("account", ["No such account."])
+    elif "account_external_id" in data:
+        account = context["accounts_by_external_id"].get(data["account_external_id"])
+        if account is None:
+            errors.setdefault("account_external_id", ["No account with this external id."])
+    else:
+        account = None
+        if "account" not in errors and "account_external_id" not in errors:
+            errors["account"] = ["Give the account id or account_external_id."]
+    if account is not None and account.pk not in context["changeable_account_ids"]:
+        errors["account"] = [ACCOUNT_RULE]
+    if errors:
+        return {}, errors
+    data.pop("account_external_id", None)
+    data["account"] = account
+    return data, {}
 
 
 # Each bulk result echoes the record's key (api.md), as `bulk` below describes it.
@@ -257,7 +281,11 @@ class RevenueViewSet(ServiceModelViewSet):
         return selectors.revenue_list(user=self.request.user)
 
     def _bulk_context(self, records: list[dict]) -> dict:
-        ids = {r.get("account") for r in records if isinstance(r.get("account"), int)}
+        ids = {
+            r["account"]
+            for r in records
+            if type(r.get("account")) is int and 0 < r["account"] < 2**63  # a valid id only
+        }
         external = {
             r.get("account_external_id")
             for r in records
@@ -281,7 +309,7 @@ class RevenueViewSet(ServiceModelViewSet):
         return [{"id": result.pk, "status": result.status} for result in results]
 
     @extend_schema(
-        request=BulkEnvelopeSerializer,
+        request=RevenueBulkEnvelopeSerializer,
         responses={200: RevenueBulkResponseSerializer},
         description=(
             "Upsert up to 1000 revenue records keyed on (account, period, source). Bad "
@@ -292,7 +320,7 @@ class RevenueViewSet(ServiceModelViewSet):
     def bulk(self, request):
         return run_bulk(
             request=request,
-            record_serializer=RevenueBulkRecordSerializer,
+            validate=validate_revenue_record,
             describe=lambda raw: {
                 "account": raw.get("account") if isinstance(raw, dict) else None,
                 "account_external_id": raw.get("account_external_id"),

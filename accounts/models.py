@@ -14,6 +14,7 @@ from core.models import VersionedModel, sync_index
 from .access import VisibleQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+PERIOD_MESSAGE = "The period must be the first day of a month (e.g. 2026-07-01)."
 
 
 def ltp_below_threshold_q() -> Q:
@@ -335,9 +336,7 @@ class RevenueRecord(VersionedModel):
 
     def clean(self) -> None:
         if self.period and self.period.day != 1:
-            raise ValidationError(
-                {"period": "The period must be the first day of a month (e.g. 2026-07-01)."}
-            )
+            raise ValidationError({"period": PERIOD_MESSAGE})
 
 
 class ProductDeployment(VersionedModel):

@@ -71,18 +71,21 @@ BulkResponseSerializer = bulk_response_serializer("Bulk", ())
 def run_bulk(
     *,
     request,
-    record_serializer: type[serializers.Serializer],
     describe: Callable[[dict], dict],
     save: Callable[[list[tuple[int, dict]]], list[dict]],
+    record_serializer: type[serializers.Serializer] | None = None,
+    validate: Callable[[Any, dict], tuple[dict, dict]] | None = None,
     context: Callable[[list[dict]], dict] | None = None,
 ) -> Response:
-    """Validate every record with `record_serializer`, then `save` the valid ones.
+    """Validate every record, then `save` the valid ones.
 
-    `describe(raw_record)` gives the identifying keys echoed in each result (e.g.
-    external_id); the endpoint's schema lists the same keys (bulk_response_serializer).
-    `save([(index, validated_data), ...])` writes inside one transaction and returns one
-    {"id", "status"} per row, in order. `context(records)` may look up what every record
-    refers to in one query and hand it to the record serializer.
+    A record is validated by `validate(raw, context) -> (data, errors)` (plain Python, e.g.
+    a core.api.records.RecordSchema: what a large upload should use) or else by
+    `record_serializer`. `describe(raw_record)` gives the identifying keys echoed in each
+    result (e.g. external_id); the endpoint's schema lists the same keys
+    (bulk_response_serializer). `save([(index, validated_data), ...])` writes inside one
+    transaction and returns one {"id", "status"} per row, in order. `context(records)` may
+    look up what every record refers to in one query and hand it to the validation.
     """
     envelope = BulkEnvelopeSerializer(data=request.data)
     envelope.is_valid(raise_exception=True)
@@ -94,11 +97,16 @@ def run_bulk(
     valid: list[tuple[int, dict]] = []
     for index, raw in enumerate(records):
         result = {"index": index, **describe(raw), "id": None, "status": "error", "errors": None}
-        serializer = record_serializer(data=raw, context=serializer_context)
-        if serializer.is_valid():
-            valid.append((index, serializer.validated_data))
+        if validate is not None:
+            data, errors = validate(raw, serializer_context)
         else:
-            result["errors"] = serializer.errors
+            serializer = record_serializer(data=raw, context=serializer_context)
+            ok = serializer.is_valid()
+            data, errors = (serializer.validated_data, None) if ok else (None, serializer.errors)
+        if errors:
+            result["errors"] = errors
+        else:
+            valid.append((index, data))
         results.append(result)
 
     failed = len(valid) < len(records)

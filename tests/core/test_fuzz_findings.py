@@ -33,3 +33,10 @@ def test_a_deployment_with_far_more_active_than_licensed_seats_is_not_a_500(api_
     response = client.post("/api/v1/deployments/", body, format="json")
     assert response.status_code == 201
     assert response.json()["adoption"] == "1000.000000"  # adoption may exceed 1: shown as is
+
+
+def test_a_bulk_record_with_an_id_too_large_for_the_database_is_a_record_error(api_as, am, account):
+    records = [{"account": 2**65, "period": "2026-07-01", "amount": "1"}]
+    response = api_as(am).post("/api/v1/revenue/bulk/", {"records": records}, format="json")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["errors"] == {"account": ["A valid integer is required."]}
