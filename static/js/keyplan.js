@@ -406,6 +406,27 @@
     true
   );
 
+  // ------------------------------------------------------------------ global search
+  // The top bar's live results (htmx fills #kp-search-live): Escape or a click elsewhere
+  // closes them; emptying the box closes them too (the server answers nothing for "").
+
+  function closeLiveSearch() {
+    var live = doc.getElementById("kp-search-live");
+    if (live) live.innerHTML = "";
+  }
+
+  doc.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target.closest && event.target.closest(".kp-search")) {
+      closeLiveSearch();
+    }
+  });
+
+  doc.addEventListener("click", function (event) {
+    if (!(event.target instanceof Element) || !event.target.closest(".kp-search")) {
+      closeLiveSearch();
+    }
+  });
+
   // ------------------------------------------------------------------ htmx
 
   function csrfToken() {
