@@ -36,7 +36,7 @@ def test_no_future_year_on_pages_that_report_what_happened(client, am, account):
     current = current_fiscal_year()
     html = client.get(f"/accounts/{account.pk}/").content.decode()
     assert f'<option value="{current + 1}"' not in html
-    assert f"FY{current} (this year)" in html
+    assert f'<option value="{current}" selected>FY{current}</option>' in html
     # Next year picked where a page offered it: the account page shows this year, not dashes.
     client.get(f"/fiscal-year/?fy={current + 1}")
     assert client.session[FISCAL_YEAR_SESSION_KEY] == current + 1
@@ -62,7 +62,7 @@ def test_a_page_that_plans_ahead_offers_next_year_labelled_next(rf, am):
     }
     html = render_to_string("base.html", context, request=request)
     assert f'<option value="{current + 1}" selected>FY{current + 1} (next)</option>' in html
-    assert f'<option value="{current}">FY{current} (this year)</option>' in html
+    assert f'<option value="{current}">FY{current}</option>' in html
 
 
 @pytest.mark.parametrize("offset", [2, 3, -4, -10])
