@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",
     "teams",
     "accounts",
+    "opportunities",
     "metrics",
 ]
 
