@@ -61,7 +61,9 @@ def set_fiscal_year(request):
         fy = int(request.GET.get("fy", ""))
     except ValueError:
         fy = None
-    if fy in selectable_fiscal_years():
+    # The whole range, next year included: the pages that plan ahead offer it; the others
+    # read it as the current year (context_processors.selected_fiscal_year).
+    if fy in selectable_fiscal_years(include_next=True):
         request.session[FISCAL_YEAR_SESSION_KEY] = fy
     return HttpResponseRedirect(_safe_local_path(request, request.GET.get("next", "")))
 

@@ -138,6 +138,13 @@ def test_long_data_keeps_every_page_inside_the_window(page, live_server, long_ac
     in_viewport(page, row.locator("td[data-label='Days to expiry']"))
     in_viewport(page, row.locator("td[data-label='Status']"))
     page.screenshot(path=SCREENSHOT.format(page="renewals", width=w), full_page=True)
+
+    # Home: the agreements due for renewal, the long name cut, nothing off screen.
+    page.goto(f"{live_server.url}/")
+    no_sideways_scroll(page)
+    due = page.get_by_role("link", name=long_account.name)
+    in_viewport(page, due)
+    in_viewport(page, page.locator("td[data-label='Days to expiry']").first)
     assert page.console_errors == []
 
 
