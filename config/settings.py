@@ -289,12 +289,15 @@ LTP_MINIMUM = {
 }
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
+# An open opportunity nobody changed for this many days is flagged stale on the pipeline pages.
+OPPORTUNITY_STALE_DAYS = env.int("OPPORTUNITY_STALE_DAYS", default=60)
 # CSV exports longer than this run as a background job with a progress page (core.jobs).
 EXPORT_ASYNC_ROWS = env.int("EXPORT_ASYNC_ROWS", default=5_000)
 # Background jobs a page can start, by kind (core.jobs): the one registry of job functions.
 KEYPLAN_JOBS = {
     "accounts-csv": "accounts.exports.accounts_csv_job",
     "renewals-csv": "accounts.exports.renewals_csv_job",
+    "opportunities-csv": "opportunities.exports.opportunities_csv_job",
 }
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
@@ -302,6 +305,12 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # How long a POST in flight holds its Idempotency-Key before a retry may take it over (a
 # worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).
 IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
+
+# The sections an app above accounts adds to the account page (accounts.views.detail): the
+# one registry, in page order. Each is a function (request, account) -> AccountSection | None.
+KEYPLAN_ACCOUNT_SECTIONS = [
+    "opportunities.sections.account_opportunities",
+]
 
 # The demo data (`manage.py seed_demo`): the one explicit registry of every app's demo part,
 # run by core.demo.run_demo in this order, in one transaction. An app adds its part here;
