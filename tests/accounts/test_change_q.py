@@ -10,8 +10,8 @@ from tests.factories import (
     AccountTeamMemberFactory,
     AgreementFactory,
     EscalationFactory,
-    OpsFactory,
     OpportunityFactory,
+    OpsFactory,
 )
 
 pytestmark = pytest.mark.django_db
