@@ -4,7 +4,7 @@
  * board only; no inline script (strict CSP).
  *
  *   <div data-board>
- *     <section data-column="develop"> … <span data-count="3"> <span data-amount="1250000.00">
+ *     <section data-column="develop"> … <span data-total-count="3"> <span data-total-amount="1250000.00">
  *       <ol data-dropzone="develop">
  *         <li data-card="12" data-stage="develop" data-amount="250000.00" draggable="true"
  *             data-move-url="/opportunities/12/move/">
@@ -42,15 +42,15 @@
   function adjustColumn(slug, deltaCount, deltaAmount) {
     var col = column(slug);
     if (!col) return;
-    var count = col.querySelector("[data-count]");
-    var amount = col.querySelector("[data-amount]");
+    var count = col.querySelector("[data-total-count]");
+    var amount = col.querySelector("[data-total-amount]");
     var plural = col.querySelector("[data-count-plural]");
-    var n = Number(count.getAttribute("data-count")) + deltaCount;
-    var a = Number(amount.getAttribute("data-amount")) + deltaAmount;
-    count.setAttribute("data-count", String(n));
+    var n = Number(count.getAttribute("data-total-count")) + deltaCount;
+    var a = Number(amount.getAttribute("data-total-amount")) + deltaAmount;
+    count.setAttribute("data-total-count", String(n));
     count.textContent = n.toLocaleString("en-US");
     if (plural) plural.textContent = n === 1 ? "" : "s";
-    amount.setAttribute("data-amount", a.toFixed(2));
+    amount.setAttribute("data-total-amount", a.toFixed(2));
     amount.textContent = compact(a);
     amount.setAttribute("title", "USD " + Math.round(a).toLocaleString("en-US"));
     var empty = col.querySelector(".kp-board-empty");
