@@ -255,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        # The sync endpoints (PUT by external id, /bulk/): per user, on top of "user".
+        "sync": env.str("API_THROTTLE_SYNC", default="600/min"),
     },
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -270,6 +272,13 @@ SPECTACULAR_SETTINGS = {
     # 401 to them; Swagger UI (config/urls.py) sends anonymous browsers to the sign-in page.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "accounts.models.Agreement.Kind",
+        "OpportunityKindEnum": "opportunities.models.Opportunity.Kind",
+        "PartnerKindEnum": "opportunities.models.Partner.Kind",
+        "ForecastCategoryEnum": "opportunities.models.ForecastCategory",
+    },
     # Served from our own static files (closed network, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -301,6 +310,10 @@ KEYPLAN_JOBS = {
 }
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
+# Sync reads (updated_since): the margin taken off the commit-safe horizon `sync_until`, for
+# the moment between the app stamping updated_at and the database starting the statement and
+# for clock drift between app servers and the database (core/api/pagination).
+SYNC_CLOCK_MARGIN_SECONDS = env.float("SYNC_CLOCK_MARGIN_SECONDS", default=2.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # How long a POST in flight holds its Idempotency-Key before a retry may take it over (a
 # worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).

@@ -18,9 +18,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.access import can_see_account, check_approve, check_change, is_active_user
+from accounts.access import (
+    ACCOUNT_RULE,
+    can_see_account,
+    check_approve,
+    check_change,
+    is_active_user,
+)
 from accounts.models import Account, Agreement
 from core.exceptions import PermissionDeniedError
 from core.services import model_create, model_update
@@ -417,3 +424,366 @@ def partner_update(
         instance=instance, data=data, fields=PARTNER_FIELDS, expected_version=expected_version
     )
     return instance
+
+
+# --- sync: upsert on (source, external_id), one record or a batch of up to 1000 ----------
+
+# The columns a sync record sets (besides the key). A field a record leaves out keeps its
+# stored value (or takes its default on a create), so every row of a batch writes the same
+# columns in one INSERT ... ON CONFLICT. Writing a soft-deleted row brings it back.
+SYNC_KEY = ("source", "external_id")
+SYNC_COLUMNS = (
+    "account",
+    "name",
+    "owner",
+    "kind",
+    "stage",
+    "amount",
+    "currency",
+    "close_date",
+    "probability",
+    "forecast_category",
+    "business_value",
+    "licensing_vehicle",
+    "agreement",
+    "competitor",
+    "loss_reason",
+    "is_deleted",
+    "deleted_at",
+)
+SYNC_DEFAULTS = {
+    "kind": Opportunity.Kind.NEW,
+    "amount": Decimal("0.00"),
+    "currency": "USD",
+    "probability": None,
+    "forecast_category": None,
+    "business_value": "",
+    "licensing_vehicle": "",
+    "agreement": None,
+    "competitor": "",
+    "loss_reason": "",
+}
+SYNC_REQUIRED = ("account", "name", "stage", "close_date")
+LOCKED_MESSAGE = "An opportunity with this source and external id exists outside your view."
+NOT_YOURS_MESSAGE = (
+    "An AM on the account's virtual team creates and changes only opportunities they own."
+)
+
+
+class SyncBatch:
+    """What a batch of sync records refers to, read once per batch (a handful of queries
+    whatever its size) and held for its transaction: the stored rows it updates (locked),
+    the accounts, stages, partners, agreements and owners it names, and what the actor may
+    change. `merge` turns one parsed record into the full row it writes; `errors` says which
+    rule that row breaks; `opportunity_bulk_upsert` writes the rows."""
+
+    def __init__(
+        self,
+        *,
+        actor: User,
+        keys: Iterable[tuple[str, str]],
+        account_ids: Iterable[int] = (),
+        account_external_ids: Iterable[str] = (),
+        partner_ids: Iterable[int] = (),
+        partner_external_ids: Iterable[str] = (),
+        agreement_ids: Iterable[int] = (),
+        usernames: Iterable[str] = (),
+    ):
+        from accounts.access import changeable_account_ids
+        from accounts.models import AccountTeamMember
+
+        self.actor = actor
+        keys = set(keys)
+        # The stored rows, locked in key order (two batches lock in the same order).
+        self.existing: dict[tuple[str, str], dict] = {}
+        if keys:
+            sources = {s for s, _ in keys}
+            externals = {e for _, e in keys}
+            rows = (
+                Opportunity.objects.select_for_update()
+                .filter(source__in=sources, external_id__in=externals)
+                .order_by("source", "external_id")
+                .values(
+                    "id",
+                    "version",
+                    *SYNC_KEY,
+                    *(f"{c}_id" if c in _FK else c for c in SYNC_COLUMNS),
+                )
+            )
+            for row in rows:
+                key = (row["source"], row["external_id"])
+                if key in keys:
+                    self.existing[key] = {
+                        (name[:-3] if name[:-3] in _FK else name): value
+                        for name, value in row.items()
+                    }
+        self.existing_partners: dict[int, set[int]] = {}
+        if self.existing:
+            through = Opportunity.partners.through.objects.filter(
+                opportunity_id__in=[row["id"] for row in self.existing.values()]
+            ).values_list("opportunity_id", "partner_id")
+            for opportunity_id, partner_id in through:
+                self.existing_partners.setdefault(opportunity_id, set()).add(partner_id)
+
+        # Accounts: those named and those of the stored rows; visible ones only.
+        account_ids = set(account_ids) | {row["account"] for row in self.existing.values()}
+        account_external_ids = set(account_external_ids)
+        accounts = (
+            Account.objects.visible_to(actor)
+            .filter(Q(pk__in=account_ids) | Q(external_id__in=account_external_ids))
+            .values_list("pk", "external_id", "owner_id")
+        )
+        self.account_owner: dict[int, int] = {}
+        self.account_by_external_id: dict[str, int] = {}
+        for pk, external_id, owner_id in accounts:
+            self.account_owner[pk] = owner_id
+            if external_id:
+                self.account_by_external_id[external_id] = pk
+        self.changeable_accounts = changeable_account_ids(actor, list(self.account_owner))
+
+        self.stages = {stage.slug: stage for stage in Stage.objects.all()}
+        self.stage_by_id = {stage.pk: stage for stage in self.stages.values()}
+        propose = self.stages.get(PROPOSE_SLUG)
+        self.propose_order = propose.order if propose else None
+
+        partner_ids, partner_external_ids = set(partner_ids), set(partner_external_ids)
+        self.partner_ids: set[int] = set()
+        self.partner_by_external_id: dict[str, int] = {}
+        if partner_ids or partner_external_ids:
+            for pk, external_id in Partner.objects.filter(
+                Q(pk__in=partner_ids) | Q(external_id__in=partner_external_ids)
+            ).values_list("pk", "external_id"):
+                self.partner_ids.add(pk)
+                if external_id:
+                    self.partner_by_external_id[external_id] = pk
+
+        self.agreement_account: dict[int, int] = {}
+        if agreement_ids:
+            self.agreement_account = dict(
+                Agreement.objects.filter(
+                    pk__in=set(agreement_ids), account_id__in=list(self.account_owner)
+                ).values_list("pk", "account_id")
+            )
+
+        # Owners named by username: active AMs the actor sees; and who sits on which team.
+        usernames = set(usernames)
+        self.user_by_username: dict[str, int] = {}
+        self.am_ids: set[int] = set()
+        if usernames:
+            for pk, username, role in (
+                User.objects.visible_to(actor)
+                .filter(username__in=usernames, is_active=True)
+                .values_list("pk", "username", "role")
+            ):
+                self.user_by_username[username] = pk
+                if role == User.Role.AM:
+                    self.am_ids.add(pk)
+        owners = set(self.user_by_username.values()) | {actor.pk}
+        owners |= {row["owner"] for row in self.existing.values()}
+        self.memberships = set(
+            AccountTeamMember.objects.filter(
+                account_id__in=list(self.account_owner), user_id__in=owners
+            ).values_list("account_id", "user_id")
+        )
+        self.managed: set[int] = set()
+        if actor.is_manager:
+            self.managed = set(
+                User.objects.filter(team__manager=actor).values_list("pk", flat=True)
+            )
+
+    def merge(self, record: dict) -> tuple[dict, dict | None, dict[str, list[str]]]:
+        """The full row a parsed record (references already ids) writes: the stored row (or
+        the defaults) with the record's fields over it. Returns (row, stored row, errors)."""
+        key = (record["source"], record["external_id"])
+        existing = self.existing.get(key)
+        if existing is not None:
+            row = {name: existing[name] for name in SYNC_COLUMNS}
+        else:
+            row = dict(SYNC_DEFAULTS)
+        row.update(record)
+        row["is_deleted"], row["deleted_at"] = False, None
+        if existing is None:
+            missing = [name for name in SYNC_REQUIRED if row.get(name) is None]
+            if missing:
+                return row, None, {name: ["This field is required."] for name in missing}
+            if row.get("owner") is None:
+                row["owner"] = self.default_owner(row["account"])
+        return row, existing, self.errors(row, existing)
+
+    # --- rules -------------------------------------------------------------------------
+
+    def may_write(self, account_id: int, owner_id: int) -> bool:
+        """accounts.access.can_change for an opportunity on `account_id` owned by
+        `owner_id`, answered from what the batch read."""
+        if account_id not in self.account_owner:
+            return False  # not visible
+        if self.actor.is_ops or account_id in self.changeable_accounts:
+            return True
+        return owner_id == self.actor.pk or owner_id in self.managed
+
+    def owner_sees(self, owner_id: int, account_id: int) -> bool:
+        return (
+            self.account_owner.get(account_id) == owner_id
+            or (account_id, owner_id) in self.memberships
+        )
+
+    def default_owner(self, account_id: int) -> int:
+        return self.actor.pk if self.actor.is_am else self.account_owner[account_id]
+
+    def errors(self, row: dict, existing: dict | None) -> dict[str, list[str]]:
+        """The rules the merged `row` breaks (permission, owner, agreement, stage rules)."""
+        if existing is not None:
+            if existing["account"] not in self.account_owner:
+                return {"external_id": [LOCKED_MESSAGE]}
+            if not self.may_write(existing["account"], existing["owner"]):
+                return {"non_field_errors": [NOT_YOURS_MESSAGE]}
+        errors: dict[str, list[str]] = {}
+        if not self.may_write(row["account"], row["owner"]):
+            if row["owner"] != self.actor.pk and row["account"] in self.account_owner:
+                errors["owner"] = [NOT_YOURS_MESSAGE]
+            else:
+                errors["account"] = [NOT_YOURS_MESSAGE]
+            return errors
+        owner_ok = row["owner"] in self.am_ids or (
+            row["owner"] == self.actor.pk and self.actor.is_am
+        )
+        if existing is not None and row["owner"] == existing["owner"]:
+            owner_ok = True
+        if not owner_ok or not self.owner_sees(row["owner"], row["account"]):
+            errors["owner"] = [OWNER_MESSAGE]
+        agreement = row["agreement"]
+        if agreement is not None and self.agreement_account.get(agreement) != row["account"]:
+            errors["agreement"] = ["The agreement must belong to the opportunity's account."]
+        stage = self.stage_by_id[row["stage"]]
+        errors.update(
+            stage_rule_errors(
+                stage=stage,
+                business_value=row["business_value"],
+                loss_reason=row["loss_reason"],
+                propose=self.propose_order,
+            )
+        )
+        return errors
+
+
+_FK = {"account", "owner", "stage", "agreement"}
+
+
+def _changed_tracked(before: dict | None, after: dict, stage_by_id: dict) -> list[tuple]:
+    """(field, from, to) of the tracked fields a sync write changes."""
+    if before is None:
+        return [("stage", "", stage_by_id[after["stage"]].slug)]
+    changes = []
+    if before["stage"] != after["stage"]:
+        changes.append(
+            ("stage", stage_by_id[before["stage"]].slug, stage_by_id[after["stage"]].slug)
+        )
+    if before["amount"] != after["amount"]:
+        changes.append(
+            (
+                "amount",
+                change_value("amount", before["amount"]),
+                change_value("amount", after["amount"]),
+            )
+        )
+    if before["close_date"] != after["close_date"]:
+        changes.append(
+            (
+                "close_date",
+                change_value("close_date", before["close_date"]),
+                change_value("close_date", after["close_date"]),
+            )
+        )
+    return changes
+
+
+@transaction.atomic
+def opportunity_bulk_upsert(
+    *, actor: User, batch: SyncBatch, rows: list[dict]
+) -> list[dict[str, Any]]:
+    """Write merged sync rows (SyncBatch.merge) set-based: one INSERT ... ON CONFLICT
+    (source, external_id) DO UPDATE ... WHERE <a column differs> (core.upsert), the partners
+    (through rows) and the StageChange rows in bulk. Returns {"id", "status"} per row, in
+    order: created, updated, or unchanged (an identical resend writes nothing, not even
+    version or updated_at). The write permission is asserted again on every row."""
+    from core.upsert import CREATED, UNCHANGED, UPDATED, upsert
+
+    if batch.actor != actor:
+        raise PermissionDeniedError(ACCOUNT_RULE)
+    for row in rows:
+        existing = batch.existing.get((row["source"], row["external_id"]))
+        if existing is not None and not batch.may_write(existing["account"], existing["owner"]):
+            raise PermissionDeniedError(ACCOUNT_RULE)
+        if not batch.may_write(row["account"], row["owner"]):
+            raise PermissionDeniedError(ACCOUNT_RULE)
+    results = upsert(
+        Opportunity,
+        [{name: row[name] for name in (*SYNC_KEY, *SYNC_COLUMNS)} for row in rows],
+        unique_fields=SYNC_KEY,
+        update_fields=SYNC_COLUMNS,
+    )
+    statuses = [result.status for result in results]
+    now = timezone.now()
+    # A key sent twice in one batch: the last record wins (core.upsert), and only it writes
+    # partners and history; every record of the key reports the outcome.
+    last = {(row["source"], row["external_id"]): index for index, row in enumerate(rows)}
+    final = set(last.values())
+
+    # Partners: the through rows of each row whose set changes, replaced in two statements.
+    through = Opportunity.partners.through
+    replace: dict[int, set[int]] = {}
+    touched_only_partners: list[int] = []
+    for index, (row, result) in enumerate(zip(rows, results, strict=True)):
+        wanted = row.get("partners")
+        if wanted is None or index not in final:
+            continue
+        current = batch.existing_partners.get(result.pk, set())
+        if result.status == CREATED:
+            current = set()
+        if set(wanted) != current:
+            replace[result.pk] = set(wanted)
+            if result.status == UNCHANGED:
+                touched_only_partners.append(result.pk)
+                statuses[index] = UPDATED
+    if replace:
+        through.objects.filter(opportunity_id__in=list(replace)).delete()
+        through.objects.bulk_create(
+            [
+                through(opportunity_id=pk, partner_id=partner)
+                for pk, partners in replace.items()
+                for partner in sorted(partners)
+            ]
+        )
+    if touched_only_partners:
+        Opportunity.objects.filter(pk__in=touched_only_partners).update(
+            version=F("version") + 1, updated_at=now
+        )
+
+    for index, row in enumerate(rows):  # duplicates report the outcome of the last one
+        statuses[index] = statuses[last[(row["source"], row["external_id"])]]
+    changes = []
+    for index, (row, result, status) in enumerate(zip(rows, results, statuses, strict=True)):
+        if status == UNCHANGED or index not in final:
+            continue
+        existing = batch.existing.get((row["source"], row["external_id"]))
+        if result.status == CREATED:
+            existing = None
+        elif existing is None:
+            continue  # created a moment ago by another upload: its history is its own
+        for field, before, after in _changed_tracked(existing, row, batch.stage_by_id):
+            changes.append(
+                StageChange(
+                    opportunity_id=result.pk,
+                    field=field,
+                    from_value=before,
+                    to_value=after,
+                    changed_by=actor,
+                    changed_at=now,
+                )
+            )
+    if changes:
+        StageChange.objects.bulk_create(changes)
+    return [
+        {"id": result.pk, "status": status}
+        for result, status in zip(results, statuses, strict=True)
+    ]
