@@ -330,7 +330,8 @@ KEYPLAN_ACCOUNT_SECTIONS = [
 # nothing is found by file name. Each part draws from its own seeded random generator, so
 # the order changes no data, only which part sees which rows: a part comes after the parts
 # whose rows it uses (seed_people makes the users and the ops actor every later part needs).
-# Quotas sit before revenue only so the seed summary lists what it made in its usual order.
+# Quotas and opportunities sit before revenue only so the seed summary lists what it made in
+# its usual order (revenue, which grows every month, last).
 KEYPLAN_DEMO_PARTS = [
     "teams.demo.seed_people",
     "accounts.demo.seed_accounts",
@@ -338,6 +339,7 @@ KEYPLAN_DEMO_PARTS = [
     "accounts.demo.seed_agreements",
     "accounts.demo.seed_deployments",
     "teams.demo.seed_quotas",
+    "opportunities.demo.seed_opportunities",
     "accounts.demo.seed_revenue",
 ]
 
