@@ -353,6 +353,7 @@ KEYPLAN_BOOK_PARTS = [
     "accounts.book.generate_agreements",
     "accounts.book.generate_deployments",
     "accounts.book.generate_revenue",
+    "opportunities.book.generate_opportunities",
 ]
 
 LOGGING = {
