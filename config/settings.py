@@ -308,6 +308,11 @@ KEYPLAN_JOBS = {
     "renewals-csv": "accounts.exports.renewals_csv_job",
     "opportunities-csv": "opportunities.exports.opportunities_csv_job",
 }
+# The global search's providers (core.search), one per kind of record, in the order their
+# groups show. A later app adds its own, e.g. "opportunities.search.OpportunitySearch".
+KEYPLAN_SEARCH_PROVIDERS = [
+    "accounts.search.AccountSearch",
+]
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 # Sync reads (updated_since): the margin taken off the commit-safe horizon `sync_until`, for

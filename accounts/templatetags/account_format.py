@@ -30,3 +30,18 @@ def renewal_label(status) -> str:
         return Agreement.RenewalStatus(str(status)).label
     except ValueError:
         return str(status or "—").capitalize()
+
+
+SHORT_LABELS = {
+    Agreement.RenewalStatus.ACTIVE: "Active",
+    Agreement.RenewalStatus.UPCOMING: "Upcoming",
+    Agreement.RenewalStatus.DUE: "Due",
+    Agreement.RenewalStatus.RENEWED: "Renewed",
+    Agreement.RenewalStatus.LAPSED: "Lapsed",
+}
+
+
+@register.filter
+def renewal_short(status) -> str:
+    """The status's word for a narrow column: "due" -> "Due" (the full label goes in a title)."""
+    return SHORT_LABELS.get(str(status) if status is not None else "", renewal_label(status))
