@@ -312,6 +312,7 @@ KEYPLAN_JOBS = {
 # groups show. A later app adds its own, e.g. "opportunities.search.OpportunitySearch".
 KEYPLAN_SEARCH_PROVIDERS = [
     "accounts.search.AccountSearch",
+    "opportunities.search.OpportunitySearch",
 ]
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
