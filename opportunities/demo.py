@@ -191,7 +191,7 @@ def seed_opportunities(ctx: DemoContext) -> None:
                     if slug == "closed_won"
                     else max(close, today + day(3)),
                     "amount": float(agreement.annual_value) * rng.uniform(1.0, 1.25),
-                    "name": f"{agreement.get_kind_display()} renewal {agreement.number}",
+                    "name": f"{agreement.kind} renewal {agreement.number}",
                     "key": f"DEMO-{account.external_id}-R-{agreement.number}",
                 }
             )
