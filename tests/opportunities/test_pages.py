@@ -664,3 +664,24 @@ def test_account_page_query_count_is_constant(client, am, account, django_assert
     grow(account, 20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+# --- the same FilterSet on the API ----------------------------------------------------
+
+
+def test_the_api_filters_like_the_table(api_as, am, pipeline):
+    push_close_date(pipeline["a"], am, 30, 30)
+    client = api_as(am)
+
+    def listed(**query):
+        response = client.get("/api/v1/opportunities/", query)
+        assert response.status_code == 200, response.content
+        return sorted(row["name"] for row in response.json()["results"])
+
+    assert listed(slipped="true") == ["A"]
+    assert listed(close_quarter="FY2027-Q2") == ["A", "B"]  # A pushed into October
+    assert listed(status="lost") == ["Lost"]
+    assert listed(status="open", forecast_category="commit") == ["B", "C"]
+    bad = client.get("/api/v1/opportunities/", {"close_quarter": "Q9"})
+    assert bad.status_code == 400
+    assert "close_quarter" in bad.json()
