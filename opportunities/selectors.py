@@ -119,15 +119,17 @@ def changeable(user: User):
 
 def pipeline_list(*, user: User) -> QuerySet[Opportunity]:
     """The pipeline pages' rows: the visible, live opportunities with the effective
-    probability and forecast category, slips, open escalations and whether `user` may change
-    each (`can_change`) annotated, and the references each row shows loaded (no partners:
-    neither the table nor the board names them)."""
+    probability and forecast category, slips and open escalations annotated, and the
+    references each row shows loaded (no partners: neither the table nor the board names
+    them)."""
     qs = Opportunity.objects.visible_to(user).filter(is_deleted=False)
-    return (
-        with_pipeline_facts(qs.with_effective())
-        .annotate(can_change=changeable(user))
-        .select_related("account", "owner", "stage")
-    )
+    return with_pipeline_facts(qs.with_effective()).select_related("account", "owner", "stage")
+
+
+def with_can_change(queryset: QuerySet[Opportunity], user: User) -> QuerySet[Opportunity]:
+    """Annotate `can_change`: whether `user` may change each row (for the rows that offer a
+    control; left off totals, whose query it would only slow with its joins)."""
+    return queryset.annotate(can_change=changeable(user))
 
 
 def pipeline_totals(queryset: QuerySet[Opportunity]) -> dict[str, Any]:
@@ -165,14 +167,27 @@ def stage_totals(queryset: QuerySet[Opportunity]) -> dict[int, dict[str, Any]]:
 
 
 def board_cards(queryset: QuerySet[Opportunity], *, per_stage: int) -> list[Opportunity]:
-    """The first `per_stage` cards of each stage column (soonest close date first), in one
-    query whatever the size of the book: a row number per stage, filtered."""
-    ranked = queryset.annotate(
-        rank=Window(
-            RowNumber(), partition_by=[F("stage_id")], order_by=[F("close_date").asc(), "pk"]
+    """The first `per_stage` cards of each stage column (soonest close date first), in two
+    queries whatever the size of the book: the ids, ranked per stage by a window over the
+    bare filtered rows (no per-row annotation computed for the thousands left out), then
+    those rows with everything `queryset` annotates."""
+    ranked = (
+        queryset.order_by()
+        .values("pk")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("stage_id")],
+                order_by=[F("close_date").asc(), F("pk").asc()],
+            )
         )
+        .filter(rank__lte=per_stage)
+        .values_list("pk", flat=True)
     )
-    return list(ranked.filter(rank__lte=per_stage).order_by("stage__order", "close_date", "pk"))
+    ids = list(ranked)
+    if not ids:
+        return []
+    return list(queryset.filter(pk__in=ids).order_by("stage__order", "close_date", "pk"))
 
 
 def account_opportunities(*, account) -> QuerySet[Opportunity]:

@@ -6,8 +6,8 @@ that menu as a plain form POST. All three call services.stage_move, so the stage
 the write permission hold, and a refusal names the rule.
 
 Fast on a large book: the columns' counts and amounts come from one aggregate query, the
-cards from one query that keeps the first BOARD_CARDS_PER_STAGE of each column (soonest
-close first), whatever the number of deals.
+cards from two (the first BOARD_CARDS_PER_STAGE ids of each column, soonest close first,
+then those rows), whatever the number of deals.
 """
 
 import datetime
@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +32,7 @@ from ..forms import StageMoveForm
 from .common import get_opportunity
 from .lists import filter_options
 
-BOARD_CARDS_PER_STAGE = 50
+BOARD_CARDS_PER_STAGE = 25
 # Closed columns show the deals closed in the last this many days (and those closing later).
 BOARD_CLOSED_DAYS = 90
 BOARD_DEFAULTS = {
@@ -57,16 +58,34 @@ def board_queryset(request: HttpRequest):
 def board(request: HttpRequest) -> HttpResponse:
     filterset, params, queryset = board_queryset(request)
     totals = selectors.stage_totals(queryset)
-    cards = selectors.board_cards(queryset, per_stage=BOARD_CARDS_PER_STAGE)
+    cards = selectors.board_cards(
+        selectors.with_can_change(queryset, request.user), per_stage=BOARD_CARDS_PER_STAGE
+    )
     by_stage: dict[int, list] = {}
     for card in cards:
         by_stage.setdefault(card.stage_id, []).append(card)
+    stages = list(selectors.stage_list())
     columns = []
-    for stage in selectors.stage_list():
+    for stage in stages:
         total = totals.get(stage.pk, {"count": 0, "amount": 0})
         shown = by_stage.get(stage.pk, [])
+        for card in shown:  # built here once, not by a template tag per card
+            card.detail_url = reverse("opportunities:detail", args=[card.pk])
+            card.move_url = reverse("opportunities:move", args=[card.pk])
         columns.append(
-            {"stage": stage, "cards": shown, "more": total["count"] - len(shown), **total}
+            {
+                "stage": stage,
+                "cards": shown,
+                "more": total["count"] - len(shown),
+                # The cards' stage menu, the column's own stage selected (the same for every
+                # card of the column).
+                "options": format_html_join(
+                    "",
+                    '<option value="{}"{}>{}</option>',
+                    ((s.slug, " selected" if s.pk == stage.pk else "", s.name) for s in stages),
+                ),
+                **total,
+            }
         )
     query = querystring(params, BOARD_DEFAULTS)
     table_query = querystring(params, exports.PIPELINE_DEFAULTS)
