@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.KeyplanAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     # Per user (per client IP when anonymous); counted in the default cache, which is Redis
     # when REDIS_URL is set and otherwise per process. Over the rate: 429 with Retry-After.
@@ -269,6 +269,20 @@ SPECTACULAR_SETTINGS = {
     # 401 to them; Swagger UI (config/urls.py) sends anonymous browsers to the sign-in page.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger groups operations by tag (core.api.schema.KeyplanAutoSchema): a viewset's
+    # `schema_tag`, else the resource's first path segment after this prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "TAGS": [
+        {"name": "people", "description": "Users, teams and quotas."},
+        {"name": "accounts", "description": "Customer accounts and their virtual teams."},
+        {"name": "agreements", "description": "Licensing agreements and renewal status."},
+        {"name": "revenue", "description": "The AR ledger, one record or in bulk."},
+        {"name": "deployments", "description": "Products deployed, seats and adoption."},
+        {
+            "name": "catalogues",
+            "description": "Sectors, industries, territories and products (ops maintain them).",
+        },
+    ],
     # Served from our own static files (closed network, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -287,6 +301,13 @@ LTP_MINIMUM = {
     "emerging": env.int("LTP_MINIMUM_EMERGING", default=500_000),
 }
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
+# One date format across the product: how pages print dates (Django's date-filter codes) and
+# how forms show and read them (strftime codes; ISO YYYY-MM-DD is always accepted too). The
+# default is the Nigerian day-month order. The API always speaks ISO dates.
+KEYPLAN_DATE_FORMAT = env.str("KEYPLAN_DATE_FORMAT", default="j M Y")
+KEYPLAN_DATE_INPUT_FORMAT = env.str("KEYPLAN_DATE_INPUT_FORMAT", default="%d/%m/%Y")
+# The currency money inputs are labelled with (amounts are stored without one).
+KEYPLAN_CURRENCY = env.str("KEYPLAN_CURRENCY", default="USD")
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
 # CSV exports longer than this run as a background job with a progress page (core.jobs).
 EXPORT_ASYNC_ROWS = env.int("EXPORT_ASYNC_ROWS", default=5_000)
@@ -310,6 +331,7 @@ IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
 # Quotas sit before revenue only so the seed summary lists what it made in its usual order.
 KEYPLAN_DEMO_PARTS = [
     "teams.demo.seed_people",
+    "accounts.demo.seed_catalogues",
     "accounts.demo.seed_accounts",
     "accounts.demo.seed_account_teams",
     "accounts.demo.seed_agreements",
@@ -323,6 +345,7 @@ KEYPLAN_DEMO_PARTS = [
 KEYPLAN_BOOK_PARTS = [
     "teams.book.generate_people",
     "teams.book.generate_quotas",
+    "accounts.book.generate_catalogues",
     "accounts.book.generate_accounts",
     "accounts.book.generate_account_teams",
     "accounts.book.generate_agreements",

@@ -30,3 +30,9 @@ def renewal_label(status) -> str:
         return Agreement.RenewalStatus(str(status)).label
     except ValueError:
         return str(status or "—").capitalize()
+
+
+@register.filter
+def any_without_login(members) -> bool:
+    """Whether any virtual-team member is a named person without a Keyplan login."""
+    return any(not member.user_id for member in members)
