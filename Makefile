@@ -46,7 +46,7 @@ COV_ARGS := --cov --cov-report=term-missing:skip-covered \
 	$(if $(strip $(PYTEST_ARGS)),--cov-fail-under=0)
 
 .DEFAULT_GOAL := _usage
-.PHONY: run test lock _usage
+.PHONY: run test lock screenshots _usage
 
 _usage:
 	@echo "make run   - start Keyplan at http://127.0.0.1:8000/ with demo data"
@@ -67,6 +67,11 @@ test: $(VENV)/.installed-test
 	@# pytest exits 5 when it collected no test: say so plainly rather than fail the build.
 	@rc=0; $(PY) -m pytest $(COV_ARGS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; rc=0; fi; exit $$rc
+
+# docs/screenshots/*.png of the main pages at 1280 and 390 px, from the demo data on a
+# throwaway SQLite database (scripts/screenshots.py; needs Chromium at /usr/bin/chromium).
+screenshots: $(VENV)/.installed-test
+	$(PY) scripts/screenshots.py
 
 lock: $(VENV)/.uv-$(UV_VERSION)
 	$(LOCKFILE) build-requires | $(UV_COMPILE) -o $(LOCK)

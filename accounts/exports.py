@@ -11,10 +11,11 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.fiscal import current_fiscal_year
 from core.pages import filter_query
 
 from . import selectors
-from .filters import AccountFilter, AgreementFilter
+from .filters import AccountWorklistFilter, AgreementFilter
 
 ACCOUNT_DEFAULTS = {
     "q": "",
@@ -44,6 +45,12 @@ ACCOUNT_COLUMNS = [
     "parent",
     "is_active",
     "updated_at",
+    "fiscal_year",
+    "ar_fytd",
+    "ar_growth",
+    "next_agreement_end",
+    "next_agreement_status",
+    "days_to_expiry",
 ]
 RENEWAL_COLUMNS = [
     "account",
@@ -59,8 +66,13 @@ RENEWAL_COLUMNS = [
 ]
 
 
-def account_filter(user, query: QueryDict):
-    return filter_query(AccountFilter, query, selectors.account_list(user=user), ACCOUNT_DEFAULTS)
+def account_filter(user, query: QueryDict, fy: int | None = None):
+    """The accounts page's FilterSet over its worklist, with AR for fiscal year `fy` (the
+    one picked in the top bar; the current one by default)."""
+    worklist = selectors.account_worklist(
+        user=user, fy=fy or current_fiscal_year(), as_of=timezone.localdate()
+    )
+    return filter_query(AccountWorklistFilter, query, worklist, ACCOUNT_DEFAULTS)
 
 
 def renewal_filter(user, query: QueryDict):
@@ -69,8 +81,10 @@ def renewal_filter(user, query: QueryDict):
     )
 
 
-def account_rows(queryset) -> Iterable[tuple[Any, ...]]:
+def account_rows(queryset, fy: int | None = None) -> Iterable[tuple[Any, ...]]:
     minimum = settings.LTP_MINIMUM
+    today = timezone.localdate()
+    fy_label = f"FY{fy or current_fiscal_year()}"
     rows = queryset.values_list(
         "pk",
         "name",
@@ -86,10 +100,15 @@ def account_rows(queryset) -> Iterable[tuple[Any, ...]]:
         "visible_parent_name",
         "is_active",
         "updated_at",
+        "ar_fytd",
+        "ar_growth",
+        "next_end",
+        "next_renewal_status",
     )
     for row in rows.iterator(chunk_size=2000):
         pk, name, ext, segment, sector, industry, territory, username, first, last = row[:10]
-        ltp, parent, active, updated = row[10:]
+        ltp, parent, active, updated, ar, growth, next_end, next_status = row[10:]
+        growth = selectors.growth_value(growth)
         yield (
             pk,
             name,
@@ -105,6 +124,12 @@ def account_rows(queryset) -> Iterable[tuple[Any, ...]]:
             parent or "",
             "yes" if active else "no",
             timezone.localtime(updated).isoformat(timespec="seconds"),
+            fy_label,
+            "" if ar is None else f"{ar:.2f}",
+            "" if growth is None else f"{growth:.6f}",
+            next_end.isoformat() if next_end else "",
+            next_status or "",
+            (next_end - today).days if next_end else "",
         )
 
 
@@ -141,9 +166,10 @@ def _stamp() -> str:
 
 
 def accounts_csv_job(job):
-    filterset, _ = account_filter(job.owner, QueryDict(job.params.get("query", "")))
+    fy = job.params.get("fy")
+    filterset, _ = account_filter(job.owner, QueryDict(job.params.get("query", "")), fy)
     qs = filterset.qs
-    rows = chain([ACCOUNT_COLUMNS], account_rows(qs))
+    rows = chain([ACCOUNT_COLUMNS], account_rows(qs, fy))
     return f"keyplan-accounts-{_stamp()}.csv", qs.count(), rows
 
 

@@ -80,6 +80,29 @@ class AccountFilter(SyncFilterSet):
         return queryset if active is None else queryset.filter(is_active=active)
 
 
+# The accounts page sorts by the worklist's columns too (accounts.selectors.account_worklist
+# annotates them): the API's sort keys plus these, each (annotation, key).
+WORKLIST_SORTS = [
+    ("ar_fytd", "ar"),
+    ("ar_growth", "growth"),
+    ("next_end", "renewal"),
+]
+
+
+class AccountWorklistFilter(AccountFilter):
+    """The accounts page (and its CSV export): AccountFilter over `account_worklist`, which
+    can also sort by AR this fiscal year to date, its growth and the next agreement end (the
+    soonest renewal; days to expiry sort the same way). Empty values sort last."""
+
+    sort = SortFilter(
+        fields=[
+            *((field, key) for key, field in AccountFilter.base_filters["sort"].param_map.items()),
+            *WORKLIST_SORTS,
+        ],
+        nulls_last=["growth", "renewal"],
+    )
+
+
 class AccountTeamMemberFilter(SyncFilterSet):
     account = IdFilter(field_name="account_id")
     user = UsernameFilter(field_name="user__username")

@@ -254,17 +254,32 @@ class AccountTeamMember(VersionedModel):
             raise ValidationError({"name": "Choose a user or give the person's name."})
 
 
+# Clauses other apps add to "renewed" (name -> a function returning an expression on an
+# Agreement queryset, usually an Exists(... OuterRef("pk"))). An app above accounts registers
+# its clause in its AppConfig.ready (opportunities: a won renewal opportunity points at the
+# agreement), so accounts never imports it and the rule stays in this one place.
+RENEWAL_CLAUSES: dict = {}
+
+
+def register_renewal_clause(name: str, clause) -> None:
+    RENEWAL_CLAUSES[name] = clause
+
+
 def renewed_q():
-    """An agreement is renewed when a successor agreement exists."""
-    # TODO(opportunities): or a won renewal opportunity points at it (domain.md).
-    return Exists(Agreement.objects.filter(renews=OuterRef("pk")))
+    """An agreement is renewed when a successor agreement exists, or when a registered
+    clause holds (domain.md: or a won renewal opportunity points at it)."""
+    rule = Q(Exists(Agreement.objects.filter(renews=OuterRef("pk"))))
+    for clause in RENEWAL_CLAUSES.values():
+        rule |= Q(clause())
+    return rule
 
 
 class AgreementQuerySet(VisibleQuerySet):
     def with_renewal_status(self, today: datetime.date | None = None):
         """Annotate `renewal_status`: THE renewal-status rule of domain.md, in one place.
 
-        First match wins: renewed (a successor exists), upcoming (starts after today),
+        First match wins: renewed (a successor exists, or a registered clause holds: a won
+        renewal opportunity points at it), upcoming (starts after today),
         lapsed (ended, not renewed), due (ends within AGREEMENT_DUE_DAYS), active. Pages, the
         API, the home page and the metrics all read this annotation (or the model property,
         which defers to it).

@@ -4,7 +4,24 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from core.cache import cached
 from core.fiscal import fiscal_year_bounds, fiscal_year_of, prior_window, ytd_window
@@ -12,6 +29,7 @@ from teams.models import User
 
 from .access import visible_account_ids
 from .models import (
+    MONEY,
     Account,
     AccountTeamMember,
     Agreement,
@@ -129,29 +147,107 @@ def account_revenue_by_fiscal_year(*, account: Account) -> list[tuple[int, Decim
     return sorted(totals.items())
 
 
-def account_ar_for_window(*, account: Account, start: datetime.date, end: datetime.date) -> Decimal:
-    total = RevenueRecord.objects.filter(
-        account=account, period__gte=start, period__lte=end
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0")
+def _ar_in(start: datetime.date, end: datetime.date) -> Coalesce:
+    """AR of the outer account with period in [start, end], 0 when none (a subquery)."""
+    total = (
+        RevenueRecord.objects.filter(account=OuterRef("pk"), period__gte=start, period__lte=end)
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(**MONEY)
+    return Coalesce(Subquery(total, output_field=money), Value(Decimal("0")), output_field=money)
+
+
+# Agreements that still ask something of the AM: not renewed and not lapsed.
+OPEN_RENEWAL_STATUSES = (
+    Agreement.RenewalStatus.DUE,
+    Agreement.RenewalStatus.ACTIVE,
+    Agreement.RenewalStatus.UPCOMING,
+)
+
+
+def with_ar_facts(qs: QuerySet[Account], *, fy: int, as_of: datetime.date) -> QuerySet[Account]:
+    """THE AR and growth of an account for a fiscal year, as annotations (one formula for the
+    account page and the accounts list, and sortable in SQL):
+
+    - `ar_fytd`: AR over W(F) = [start(F), min(end(F), as_of)] (domain.md); None for a fiscal
+      year that has not started;
+    - `ar_prior`: AR over W(F-1), the same dates one year earlier;
+    - `ar_growth`: (ar_fytd - ar_prior) / ar_prior, None when ar_prior is 0 (a float; the
+      pages read it through `growth_value`).
+    """
+    window = ytd_window(fy, as_of)
+    start, end = window
+    if end < start:
+        nothing = Value(None, output_field=DecimalField(**MONEY))
+        return qs.annotate(
+            ar_fytd=nothing, ar_prior=nothing, ar_growth=Value(None, output_field=FloatField())
+        )
+    prior_start, prior_end = prior_window(window)
+    qs = qs.annotate(ar_fytd=_ar_in(start, end), ar_prior=_ar_in(prior_start, prior_end))
+    as_float = FloatField()
+    return qs.annotate(
+        ar_growth=Case(
+            When(ar_prior=0, then=Value(None, output_field=as_float)),
+            default=(Cast("ar_fytd", as_float) - Cast("ar_prior", as_float))
+            / Cast("ar_prior", as_float),
+            output_field=as_float,
+        )
+    )
+
+
+def growth_value(growth: float | None) -> Decimal | None:
+    """The growth annotation as a ratio to 6 decimal places (domain.md), None stays None."""
+    return None if growth is None else round(Decimal(repr(growth)), 6)
+
+
+def with_next_agreement(qs: QuerySet[Account], *, today: datetime.date) -> QuerySet[Account]:
+    """Annotate the account's next agreement end that still needs action (`next_end`, the
+    soonest end date among agreements due, active or upcoming by the renewal-status rule) and
+    that agreement's `next_renewal_status`; None when the account has none."""
+    upcoming = (
+        Agreement.objects.filter(account=OuterRef("pk"))
+        .with_renewal_status(today)
+        .filter(renewal_status__in=OPEN_RENEWAL_STATUSES)
+        .order_by("end_date", "pk")
+    )
+    return qs.annotate(
+        next_end=Subquery(upcoming.values("end_date")[:1], output_field=DateField()),
+        next_renewal_status=Subquery(
+            upcoming.values("renewal_status")[:1], output_field=CharField()
+        ),
+    )
+
+
+def account_worklist(*, user: User, fy: int, as_of: datetime.date) -> QuerySet[Account]:
+    """The accounts list as the AM works from it: `account_list` with AR for the fiscal
+    year to date, its growth, and the next agreement to renew, all annotated in SQL (one
+    query for a page of rows, and sortable)."""
+    qs = with_ar_facts(account_list(user=user), fy=fy, as_of=as_of)
+    return with_next_agreement(qs, today=as_of)
 
 
 def account_ar_facts(*, account: Account, fy: int, as_of: datetime.date) -> dict:
     """AR over the fiscal year's YTD window W(F) and its growth against W(F-1), the same
     dates a year earlier (domain.md): {"ar", "prior_ar", "growth", "window": (start, end),
-    "ytd"}; ar and growth are None for a fiscal year that has not started."""
+    "ytd"}; ar and growth are None for a fiscal year that has not started. The numbers come
+    from `with_ar_facts`, as on the accounts list."""
     window = ytd_window(fy, as_of)
     start, end = window
     _, fy_end = fiscal_year_bounds(fy)
     if end < start:
         return {"ar": None, "prior_ar": None, "growth": None, "window": window, "ytd": False}
-    ar = account_ar_for_window(account=account, start=start, end=end)
-    prior_start, prior_end = prior_window(window)
-    prior = account_ar_for_window(account=account, start=prior_start, end=prior_end)
+    facts = (
+        with_ar_facts(Account.objects.filter(pk=account.pk), fy=fy, as_of=as_of)
+        .values("ar_fytd", "ar_prior", "ar_growth")
+        .get()
+    )
     return {
-        "ar": ar,
-        "prior_ar": prior,
-        "growth": (ar - prior) / prior if prior else None,
+        "ar": facts["ar_fytd"],
+        "prior_ar": facts["ar_prior"],
+        "growth": growth_value(facts["ar_growth"]),
         "window": window,
         "ytd": end < fy_end,
     }

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",
     "teams",
     "accounts",
+    "opportunities",
     "metrics",
 ]
 
@@ -254,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        # The sync endpoints (PUT by external id, /bulk/): per user, on top of "user".
+        "sync": env.str("API_THROTTLE_SYNC", default="600/min"),
     },
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -278,11 +281,21 @@ SPECTACULAR_SETTINGS = {
         {"name": "agreements", "description": "Licensing agreements and renewal status."},
         {"name": "revenue", "description": "The AR ledger, one record or in bulk."},
         {"name": "deployments", "description": "Products deployed, seats and adoption."},
+        {"name": "opportunities", "description": "The pipeline: opportunities and escalations."},
+        {"name": "stages", "description": "The pipeline's stages (ops maintain them)."},
+        {"name": "partners", "description": "Partners that attach to opportunities."},
         {
             "name": "catalogues",
             "description": "Sectors, industries, territories and products (ops maintain them).",
         },
     ],
+    # One name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "accounts.models.Agreement.Kind",
+        "OpportunityKindEnum": "opportunities.models.Opportunity.Kind",
+        "PartnerKindEnum": "opportunities.models.Partner.Kind",
+        "ForecastCategoryEnum": "opportunities.models.ForecastCategory",
+    },
     # Served from our own static files (closed network, strict CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -316,8 +329,17 @@ KEYPLAN_JOBS = {
     "accounts-csv": "accounts.exports.accounts_csv_job",
     "renewals-csv": "accounts.exports.renewals_csv_job",
 }
+# The global search's providers (core.search), one per kind of record, in the order their
+# groups show. A later app adds its own, e.g. "opportunities.search.OpportunitySearch".
+KEYPLAN_SEARCH_PROVIDERS = [
+    "accounts.search.AccountSearch",
+]
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
+# Sync reads (updated_since): the margin taken off the commit-safe horizon `sync_until`, for
+# the moment between the app stamping updated_at and the database starting the statement and
+# for clock drift between app servers and the database (core/api/pagination).
+SYNC_CLOCK_MARGIN_SECONDS = env.float("SYNC_CLOCK_MARGIN_SECONDS", default=2.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # How long a POST in flight holds its Idempotency-Key before a retry may take it over (a
 # worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).

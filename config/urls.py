@@ -27,6 +27,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("fiscal-year/", core_views.set_fiscal_year, name="set_fiscal_year"),
+    path("search/", core_views.search, name="search"),
     path("healthz", core_views.healthz, name="healthz"),
     path("jobs/<int:pk>/", core_views.job_detail, name="job"),
     path("jobs/<int:pk>/download/", core_views.job_download, name="job_download"),

@@ -29,15 +29,20 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.localdate())
 
 
-# The fiscal years people pick from in the top bar: next year, this one and three back.
+# The fiscal years people pick from in the top bar: this one and three back, plus next year
+# on the pages where a year that has not started means something (a plan for next year).
+# The one range: the switcher offers it and accepts nothing else.
 SELECTABLE_YEARS_AHEAD = 1
 SELECTABLE_YEARS_BACK = 3
 
 
-def selectable_fiscal_years() -> list[int]:
-    """The years the fiscal-year switcher offers and accepts, newest first."""
+def selectable_fiscal_years(*, include_next: bool = False) -> list[int]:
+    """The years the fiscal-year switcher offers and accepts, newest first: the current one
+    and SELECTABLE_YEARS_BACK before it; with `include_next`, the SELECTABLE_YEARS_AHEAD
+    after it too (only pages that plan ahead offer those, labelled "next")."""
     current = current_fiscal_year()
-    return list(range(current + SELECTABLE_YEARS_AHEAD, current - SELECTABLE_YEARS_BACK - 1, -1))
+    ahead = SELECTABLE_YEARS_AHEAD if include_next else 0
+    return list(range(current + ahead, current - SELECTABLE_YEARS_BACK - 1, -1))
 
 
 def fiscal_year_label(fy: int) -> str:

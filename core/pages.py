@@ -449,15 +449,20 @@ def export_response(
     filename: str,
     header: Sequence[str],
     rows: Callable[[], Iterable[Iterable[Any]]],
+    params: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """Stream a CSV of `count` rows, or, above settings.EXPORT_ASYNC_ROWS, start a background
-    job (core.jobs `kind`, rebuilt from the query string) and send the user to its progress
-    page, where the file is downloaded once written."""
+    job (core.jobs `kind`, rebuilt from the query string and `params`, what else the rows
+    depend on, such as the fiscal year picked) and send the user to its progress page, where
+    the file is downloaded once written."""
     if count <= settings.EXPORT_ASYNC_ROWS:
         return csv_response(filename=filename, header=header, rows=rows())
     from .jobs import start_job
 
     job = start_job(
-        actor=request.user, kind=kind, title=title, params={"query": request.GET.urlencode()}
+        actor=request.user,
+        kind=kind,
+        title=title,
+        params={**(params or {}), "query": request.GET.urlencode()},
     )
     return redirect("job", pk=job.pk)

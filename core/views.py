@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -61,7 +61,9 @@ def set_fiscal_year(request):
         fy = int(request.GET.get("fy", ""))
     except ValueError:
         fy = None
-    if fy in selectable_fiscal_years():
+    # The whole range, next year included: the pages that plan ahead offer it; the others
+    # read it as the current year (context_processors.selected_fiscal_year).
+    if fy in selectable_fiscal_years(include_next=True):
         request.session[FISCAL_YEAR_SESSION_KEY] = fy
     return HttpResponseRedirect(_safe_local_path(request, request.GET.get("next", "")))
 
@@ -118,3 +120,23 @@ def job_download(request, pk: int):
     if job.status != Job.Status.DONE or not job.file:
         raise Http404("This file is not ready.")
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request):
+    """The global search (core.search): grouped results across every registered provider.
+    A page without JavaScript; for htmx (the top bar as you type) just the grouped list."""
+    from .pages import is_htmx
+    from .search import LIVE_LIMIT, PAGE_LIMIT, clean_query, global_search
+
+    q = clean_query(request.GET.get("q"))
+    live = is_htmx(request)
+    if live and not q:
+        return HttpResponse("")  # an emptied box closes the live results
+    groups = global_search(user=request.user, q=q, limit=LIVE_LIMIT if live else PAGE_LIMIT)
+    context = {"q": q, "groups": groups, "live": live, "nav": "search"}
+    if live:
+        return render(request, "core/partials/search_results.html", context)
+    return render(request, "core/search.html", context)

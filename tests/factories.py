@@ -152,3 +152,47 @@ class ProductDeploymentFactory(CatalogueNamesFactory):
     licensed_seats = 1000
     active_seats = 750
     is_current_version = True
+
+
+# --- opportunities ------------------------------------------------------------------
+
+
+def stage(slug: str):
+    """One of the stages seeded by the opportunities migration."""
+    from opportunities.models import Stage
+
+    return Stage.objects.get(slug=slug)
+
+
+class PartnerFactory(DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Partner"
+
+    name = factory.Sequence(lambda n: f"Partner {n} Ltd")
+    kind = "si"
+    external_id = factory.Sequence(lambda n: f"P-{1000 + n}")
+
+
+class OpportunityFactory(DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Opportunity"
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    owner = factory.LazyAttribute(lambda o: o.account.owner)
+    kind = "new"
+    stage = factory.LazyFunction(lambda: stage("qualify"))
+    amount = Decimal("250000.00")
+    currency = "USD"
+    close_date = datetime.date(2027, 3, 31)
+    source = "keyplan"
+    external_id = factory.Sequence(lambda n: f"OPP-{1000 + n}")
+
+
+class EscalationFactory(DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Escalation"
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    raised_by = factory.LazyAttribute(lambda e: e.opportunity.owner)
+    note = "Customer asks for a 10% discount to sign this quarter."

@@ -36,3 +36,18 @@ def renewal_label(status) -> str:
 def any_without_login(members) -> bool:
     """Whether any virtual-team member is a named person without a Keyplan login."""
     return any(not member.user_id for member in members)
+
+
+SHORT_LABELS = {
+    Agreement.RenewalStatus.ACTIVE: "Active",
+    Agreement.RenewalStatus.UPCOMING: "Upcoming",
+    Agreement.RenewalStatus.DUE: "Due",
+    Agreement.RenewalStatus.RENEWED: "Renewed",
+    Agreement.RenewalStatus.LAPSED: "Lapsed",
+}
+
+
+@register.filter
+def renewal_short(status) -> str:
+    """The status's word for a narrow column: "due" -> "Due" (the full label goes in a title)."""
+    return SHORT_LABELS.get(str(status) if status is not None else "", renewal_label(status))

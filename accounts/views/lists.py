@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from core.context_processors import selected_fiscal_year
+from core.fiscal import fiscal_year_label
 from core.pages import export_response, htmx_location, is_htmx, querystring, sort_headers
 from teams.selectors import am_account_load, is_over_capacity
 
@@ -19,14 +21,17 @@ from .. import exports, selectors
 from ..models import Account
 
 PAGE_SIZE = 25
-SORTABLE_COLUMNS = ["name", "segment", "sector", "territory", "owner", "ltp", "updated"]
+# "updated" still sorts (old bookmarks, the API's key) but is no longer a column: the list
+# shows what an AM acts on, AR this year to date, its growth and the next renewal.
+SORTABLE_COLUMNS = ["name", "segment", "sector", "territory", "owner", "ltp", "ar", "growth"]
+SORTABLE_COLUMNS += ["renewal", "updated"]
 # The list's parameters in query-string order, with the values left out of its URLs.
 LIST_DEFAULTS = exports.ACCOUNT_DEFAULTS
 FILTER_KEYS = [key for key in LIST_DEFAULTS if key != "sort"]
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
-    return exports.account_filter(request.user, request.GET)
+    return exports.account_filter(request.user, request.GET, selected_fiscal_year(request))
 
 
 @login_required
@@ -46,8 +51,12 @@ def account_list(request: HttpRequest) -> HttpResponse:
     page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page_obj.object_list)
     loads = am_account_load(user_ids={a.owner_id for a in rows}) if rows else {}
+    today = timezone.localdate()
     for account in rows:
         account.owner_over_capacity = is_over_capacity(loads.get(account.owner_id, 0))
+        account.growth = selectors.growth_value(account.ar_growth)
+        account.days_to_expiry = (account.next_end - today).days if account.next_end else None
+    fy = selected_fiscal_year(request)
     query = querystring(params, LIST_DEFAULTS)
     context = {
         "nav": "accounts",
@@ -56,12 +65,17 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "params": params,
         "ignored": filterset.ignored,
         "segments": Account.Segment.choices,
+        "fy_label": fiscal_year_label(fy),
         "sort_headers": sort_headers(
-            params, LIST_DEFAULTS, columns=SORTABLE_COLUMNS, descending_first={"ltp", "updated"}
+            params,
+            LIST_DEFAULTS,
+            columns=SORTABLE_COLUMNS,
+            descending_first={"ltp", "updated", "ar", "growth"},
         ),
         "querystring_without_page": query,
         "export_url": reverse("accounts:export") + (f"?{query}" if query else ""),
         "filtered": any(params[key] != LIST_DEFAULTS[key] for key in FILTER_KEYS),
+        "active_filters": sum(params[key] != LIST_DEFAULTS[key] for key in FILTER_KEYS),
     }
     if not is_htmx(request):
         context["options"] = selectors.account_filter_options(user=request.user)
@@ -83,6 +97,7 @@ def account_export(request: HttpRequest) -> HttpResponse:
     view is left blank, as on the page."""
     filterset, _ = _filtered(request)
     queryset = filterset.qs
+    fy = selected_fiscal_year(request)
     return export_response(
         request,
         count=queryset.count(),
@@ -90,5 +105,6 @@ def account_export(request: HttpRequest) -> HttpResponse:
         title="Accounts export",
         filename=f"keyplan-accounts-{timezone.localdate().isoformat()}.csv",
         header=exports.ACCOUNT_COLUMNS,
-        rows=lambda: exports.account_rows(queryset),
+        rows=lambda: exports.account_rows(queryset, fy),
+        params={"fy": fy},
     )

@@ -47,6 +47,9 @@ def renewal_list(request: HttpRequest) -> HttpResponse:
                 params, DEFAULTS, columns=SORTABLE, descending_first={"annual_value"}
             ),
             "querystring_without_page": query,
+            "active_filters": sum(
+                params[key] != DEFAULTS[key] for key in DEFAULTS if key != "sort"
+            ),
             "export_url": reverse("accounts:renewals_export") + (f"?{query}" if query else ""),
         },
     )

@@ -76,6 +76,7 @@ def run_bulk(
     record_serializer: type[serializers.Serializer] | None = None,
     validate: Callable[[Any, dict], tuple[dict, dict]] | None = None,
     context: Callable[[list[dict]], dict] | None = None,
+    hold_context: bool = False,
 ) -> Response:
     """Validate every record, then `save` the valid ones.
 
@@ -86,9 +87,21 @@ def run_bulk(
     (bulk_response_serializer). `save([(index, validated_data), ...])` writes inside one
     transaction and returns one {"id", "status"} per row, in order. `context(records)` may
     look up what every record refers to in one query and hand it to the validation.
+
+    With `hold_context`, the context is read, the records validated and the valid ones saved
+    in one transaction: rows the context locks (`select_for_update`, e.g. the stored rows a
+    record updates, merged with it and checked against the rules) stay as validated until
+    they are written, so a concurrent upload of the same keys waits and then sees this one.
     """
     envelope = BulkEnvelopeSerializer(data=request.data)
     envelope.is_valid(raise_exception=True)
+    if hold_context:
+        with transaction.atomic():
+            return _run(request, envelope, describe, save, record_serializer, validate, context)
+    return _run(request, envelope, describe, save, record_serializer, validate, context)
+
+
+def _run(request, envelope, describe, save, record_serializer, validate, context) -> Response:
     records = envelope.validated_data["records"]
     all_or_none = envelope.validated_data["all_or_none"]
 

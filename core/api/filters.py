@@ -10,7 +10,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
@@ -85,7 +85,21 @@ class SearchFilter(django_filters.CharFilter):
 
 class SortFilter(django_filters.OrderingFilter):
     """`?sort=` a column (`-column` for descending), ties broken by id so paging is stable.
-    Without it the list keeps the order its view gives."""
+    Without it the list keeps the order its view gives. Columns named in `nulls_last` sort
+    their empty values last in both directions (an account with no agreement is never the
+    "soonest renewal")."""
+
+    def __init__(self, *args, nulls_last=(), **kwargs):
+        self.nulls_last = set(nulls_last)
+        super().__init__(*args, **kwargs)
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        name = param[1:] if descending else param
+        if name not in self.nulls_last:
+            return super().get_ordering_value(param)
+        field = F(self.param_map.get(name, name))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
     def filter(self, qs, value):
         if not value:

@@ -43,6 +43,7 @@ class Field:
 @dataclass(frozen=True)
 class Integer(Field):
     minimum: int | None = None
+    maximum: int | None = None
 
     def parse(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -55,9 +56,47 @@ class Integer(Field):
             raise Invalid("A valid integer is required.")
         if self.minimum is not None and number < self.minimum:
             raise Invalid(f"Ensure this value is greater than or equal to {self.minimum}.")
+        if self.maximum is not None and number > self.maximum:
+            raise Invalid(f"Ensure this value is less than or equal to {self.maximum}.")
         if abs(number) > 2**63 - 1:
             raise Invalid("A valid integer is required.")
         return number
+
+
+@dataclass(frozen=True)
+class Choice(Field):
+    """One of `choices` (the stored values), as DRF's ChoiceField words a refusal."""
+
+    choices: tuple[str, ...] = ()
+    allow_blank: bool = False
+
+    def parse(self, value: Any) -> str:
+        if value == "" and self.allow_blank:
+            return ""
+        if not isinstance(value, str) or value not in self.choices:
+            raise Invalid(f'"{value}" is not a valid choice.')
+        return value
+
+
+@dataclass(frozen=True)
+class ListOf(Field):
+    """A JSON list whose items `item` parses; the first bad item is named by its index."""
+
+    item: Field = None  # type: ignore[assignment]
+    max_items: int = 1000
+
+    def parse(self, value: Any) -> list:
+        if not isinstance(value, list):
+            raise Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
+        if len(value) > self.max_items:
+            raise Invalid(f"Ensure this field has no more than {self.max_items} elements.")
+        parsed = []
+        for index, item in enumerate(value):
+            try:
+                parsed.append(self.item.parse(item))
+            except Invalid as exc:
+                raise Invalid(f"Item {index}: {exc}") from None
+        return parsed
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,13 @@ def money_compact(value) -> str:
     return f"{sign}{_strip(magnitude)}"
 
 
+@register.filter
+def money_short(value, currency: str = CURRENCY) -> str:
+    """Money in a dense table: "USD 1.25M" (the full amount goes in a title); None -> "—"."""
+    text = money_compact(value)
+    return text if text == EMPTY else f"{currency} {text}"
+
+
 def _percent_points(value) -> Decimal | None:
     """A fraction as percentage points to one decimal (0.125 -> 12.5); -0.0 reads 0.0."""
     d = _decimal(value)

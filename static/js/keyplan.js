@@ -19,7 +19,8 @@
  *     "labels": ["Q1", "Q2"],
  *     "datasets": [{"label": "AR", "data": [1250000, 900000],
  *                   "color": "ok" | "#hex" | ["ok", "bad"],   (optional; default palette order)
- *                   "type": "line", "stack": "s1", "dashed": true, "fill": true, "hidden": false}],
+ *                   "type": "line", "stack": "s1", "dashed": true, "fill": true, "hidden": false,
+ *                   "points": true (line type: markers only, no line; null values skipped)}],
  *     "format": "money" | "percent",   (optional; percent data are percentage points: 12.5 = 12.5%)
  *     "yPrefix": "USD ",               (optional; money: shown as the value-axis title and in tooltips)
  *     "stacked": false, "horizontal": false, "legend": true|false, "title": "…"  (all optional)
@@ -196,6 +197,15 @@
       out.tension = 0.25;
       out.fill = !!ds.fill;
       if (ds.dashed) out.borderDash = [6, 4];
+      if (ds.points) {
+        // Markers only (a comparison value on some bars): no line, a larger diamond.
+        out.showLine = false;
+        out.pointStyle = "rectRot";
+        out.pointRadius = 7;
+        out.pointHoverRadius = 9;
+        out.pointBorderColor = "#fff";
+        out.pointBorderWidth = 1.5;
+      }
       out.order = 0; // lines drawn over bars in mixed charts
     } else {
       out.backgroundColor = colour;
@@ -405,6 +415,27 @@
     },
     true
   );
+
+  // ------------------------------------------------------------------ global search
+  // The top bar's live results (htmx fills #kp-search-live): Escape or a click elsewhere
+  // closes them; emptying the box closes them too (the server answers nothing for "").
+
+  function closeLiveSearch() {
+    var live = doc.getElementById("kp-search-live");
+    if (live) live.innerHTML = "";
+  }
+
+  doc.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target.closest && event.target.closest(".kp-search")) {
+      closeLiveSearch();
+    }
+  });
+
+  doc.addEventListener("click", function (event) {
+    if (!(event.target instanceof Element) || !event.target.closest(".kp-search")) {
+      closeLiveSearch();
+    }
+  });
 
   // ------------------------------------------------------------------ htmx
 

@@ -24,7 +24,7 @@ def table_names(response) -> list[str]:
     """The account names in the results table, in order, read from the HTML."""
     html = response.content.decode()
     tbody = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r'<a class="fw-semibold" href="/accounts/\d+/">([^<]+)</a>', tbody)
+    return re.findall(r'<a class="kp-truncate[^"]*" href="/accounts/\d+/"[^>]*>([^<]+)</a>', tbody)
 
 
 def members(account) -> list[tuple[str, str, str]]:
@@ -58,13 +58,13 @@ def test_htmx_list_returns_only_the_results_card_with_the_filtered_rows(client, 
     assert "base.html" not in templates(response)
     assert "<html" not in html
     assert "kp-sidebar" not in html
-    assert 'class="kp-filters"' not in html
+    assert 'class="kp-filters kp-filters-compact"' not in html
     assert html.count('id="account-results"') == 1
     assert table_names(response) == ["Zeta Freight Ltd", "Zenith Example Bank"]
     assert "<h2>2 accounts</h2>" in html
     # What sits outside the card follows the filters, swapped out of band.
     assert (
-        '<a class="btn btn-outline-secondary" id="account-export" '
+        '<a class="btn btn-outline-primary" id="account-export" '
         'href="/accounts/export/?q=ze&amp;sort=-name" hx-swap-oob="true">'
     ) in html
     assert '<input type="hidden" name="sort" value="-name">' in html
@@ -112,7 +112,7 @@ def test_list_without_htmx_is_the_full_page(client, am, listed):
     assert {"accounts/account_list.html", "base.html"} <= templates(response)
     assert html.startswith("<!doctype html>")
     assert 'class="kp-sidebar"' in html
-    assert 'class="kp-filters"' in html
+    assert 'class="kp-filters kp-filters-compact"' in html
     assert html.count('id="account-results"') == 1
     assert table_names(response) == ["Zenith Example Bank", "Zeta Freight Ltd"]
     # In place, not out of band: the export link, the filter state and an empty status line.

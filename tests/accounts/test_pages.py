@@ -415,6 +415,47 @@ def test_detail_ar_this_fiscal_year_and_growth(client, am, account):
     assert response.context["chart"]["datasets"][0]["data"] == [100.0, 120.0, 999.0]
 
 
+def test_detail_chart_marks_the_current_year_to_date_against_the_same_dates(client, am, account):
+    from core.fiscal import current_fiscal_year, fiscal_year_bounds, shift_years
+
+    today = timezone.localdate()
+    current = current_fiscal_year()
+    start, _ = fiscal_year_bounds(current)
+    RevenueRecordFactory(account=account, period=start, amount=Decimal("300"))
+    RevenueRecordFactory(account=account, period=shift_years(start, -1), amount=Decimal("200"))
+    # Later in the prior year than today's date a year ago: in its full-year bar, not the marker.
+    later = shift_years(fiscal_year_bounds(current)[1].replace(day=1), -1)
+    RevenueRecordFactory(account=account, period=later, amount=Decimal("1000"))
+    client.force_login(am)
+
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    chart = response.context["chart"]
+    assert chart["labels"] == [f"FY{current - 1}", f"FY{current} (YTD)"]
+    bars, marker = chart["datasets"]
+    assert bars["data"] == [1200.0, 300.0]
+    assert marker["label"] == f"FY{current - 1}, same dates"
+    assert marker["type"] == "line" and marker["points"] is True
+    # (In the fiscal year's last month, that month a year ago is inside the window.)
+    prior = Decimal("200") + (Decimal("1000") if later <= shift_years(today, -1) else 0)
+    assert marker["data"] == [None, float(prior)]
+    assert response.context["ytd"] == {"fy": current, "prior_ar": prior, "to": today}
+    html = response.content.decode()
+    assert f"Year to date, to {today:%-d %b %Y}" in html  # the table alternative
+
+
+def test_detail_chart_of_closed_years_has_no_ytd_marker(client, am, account):
+    from core.fiscal import current_fiscal_year, fiscal_year_bounds
+
+    start, _ = fiscal_year_bounds(current_fiscal_year() - 1)
+    RevenueRecordFactory(account=account, period=start, amount=Decimal("300"))
+    client.force_login(am)
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+    assert len(response.context["chart"]["datasets"]) == 1
+    assert response.context["ytd"] is None
+    assert "(YTD)" not in response.content.decode()
+
+
 def test_detail_flags_owner_over_capacity(client, am, account, settings):
     settings.AM_ACCOUNT_CAPACITY = 2
     AccountFactory.create_batch(2, owner=am)
@@ -961,9 +1002,9 @@ def test_detail_query_count(client, django_assert_num_queries, am, account):
         AccountFactory(owner=am, parent=account)
         RevenueRecordFactory(account=account, period=datetime.date(2024 + i, 7, 1))
     client.force_login(am)
-    # session, user, account, owner load, agreements, revenue by FY, AR now, AR prior,
-    # downstream, team, deployments (no parent: no parent query)
-    with django_assert_num_queries(11):
+    # session, user, account, owner load, agreements, revenue by FY, AR now and prior (one
+    # query), downstream, team, deployments (no parent: no parent query)
+    with django_assert_num_queries(10):
         response = client.get(reverse("accounts:detail", args=[account.pk]))
     assert len(response.context["agreements"]) == 4
     assert len(response.context["team"]) == 4

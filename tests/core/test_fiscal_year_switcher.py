@@ -1,4 +1,5 @@
-"""The top bar's fiscal-year switcher: one range of years, and `next` only to our own pages."""
+"""The top bar's fiscal-year switcher: one range of years (core.fiscal), next year only on
+pages that plan ahead, and `next` (the redirect) only to our own pages."""
 
 import pytest
 
@@ -8,9 +9,10 @@ from core.fiscal import current_fiscal_year, selectable_fiscal_years
 pytestmark = pytest.mark.django_db
 
 
-def test_the_selectable_years_are_next_year_this_one_and_three_back():
+def test_the_selectable_years_are_this_one_and_three_back_and_next_where_asked():
     current = current_fiscal_year()
-    assert selectable_fiscal_years() == [
+    assert selectable_fiscal_years() == [current, current - 1, current - 2, current - 3]
+    assert selectable_fiscal_years(include_next=True) == [
         current + 1,
         current,
         current - 1,
@@ -29,7 +31,41 @@ def test_the_page_offers_exactly_the_years_the_switcher_accepts(client, am):
         assert client.get("/").context["current_fiscal_year"] == fy
 
 
-@pytest.mark.parametrize("offset", [2, -4, -10])
+def test_no_future_year_on_pages_that_report_what_happened(client, am, account):
+    client.force_login(am)
+    current = current_fiscal_year()
+    html = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert f'<option value="{current + 1}"' not in html
+    assert f'<option value="{current}" selected>FY{current}</option>' in html
+    # Next year picked where a page offered it: the account page shows this year, not dashes.
+    client.get(f"/fiscal-year/?fy={current + 1}")
+    assert client.session[FISCAL_YEAR_SESSION_KEY] == current + 1
+    response = client.get(f"/accounts/{account.pk}/")
+    assert response.context["ar"]["fy"] == current
+    assert response.context["current_fiscal_year"] == current
+
+
+def test_a_page_that_plans_ahead_offers_next_year_labelled_next(rf, am):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.template.loader import render_to_string
+
+    from core.context_processors import selected_fiscal_year
+
+    current = current_fiscal_year()
+    request = rf.get("/plans/")
+    request.user = am
+    request.session = SessionStore()
+    request.session[FISCAL_YEAR_SESSION_KEY] = current + 1
+    context = {
+        "fiscal_year_offers_next": True,
+        "current_fiscal_year": selected_fiscal_year(request, allow_next=True),
+    }
+    html = render_to_string("base.html", context, request=request)
+    assert f'<option value="{current + 1}" selected>FY{current + 1} (next)</option>' in html
+    assert f'<option value="{current}">FY{current}</option>' in html
+
+
+@pytest.mark.parametrize("offset", [2, 3, -4, -10])
 def test_a_year_outside_the_range_is_ignored(client, am, offset):
     client.force_login(am)
     current = current_fiscal_year()

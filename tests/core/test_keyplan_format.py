@@ -1,11 +1,14 @@
 import datetime
 from decimal import Decimal
 
-from accounts.templatetags.account_format import renewal_badge_class, renewal_label
+import pytest
+
+from accounts.templatetags.account_format import renewal_badge_class, renewal_label, renewal_short
 from core.templatetags.keyplan_format import (
     days_until,
     money,
     money_compact,
+    money_short,
     percent,
     signed_percent,
 )
@@ -40,3 +43,17 @@ def test_format_filters():
     assert days_until(day, datetime.date(2026, 12, 1)) == 24
     assert days_until(day, datetime.date(2027, 1, 1)) == -7
     assert days_until(None, day) is None
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(Decimal("1250000"), "USD 1.25M"), (Decimal("543970"), "USD 543.97K"), (None, "—")],
+)
+def test_money_short(value, expected):
+    assert money_short(value) == expected
+
+
+def test_renewal_short_labels():
+    assert renewal_short("due") == "Due"
+    assert renewal_short("upcoming") == "Upcoming"
+    assert renewal_short(None) == "—"

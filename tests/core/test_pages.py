@@ -57,3 +57,10 @@ def test_display_value_reads_for_people_and_hides_rows_outside_view(am, other_am
     assert display_value(AccountFactory(owner=am, name="Mine Ltd"), None, am) == "Mine Ltd"
     hidden = AccountFactory(owner=other_am, name="Theirs Ltd")
     assert display_value(hidden, None, am) == "(an account outside your view)"
+
+
+@pytest.mark.django_db
+def test_admin_pages_load_the_long_text_styles(client, ops):
+    client.force_login(ops)
+    html = client.get("/admin/accounts/account/").content.decode()
+    assert 'href="/static/css/admin.css"' in html

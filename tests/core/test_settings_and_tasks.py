@@ -174,10 +174,11 @@ def test_abuse_protection_settings_come_from_the_environment():
         "s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'], s.IDEMPOTENCY_LEASE_SECONDS"
     )
     unset = {"AXES_FAILURE_LIMIT", "AXES_COOLOFF_MINUTES", "AXES_LOCKOUT_PARAMETERS"}
-    unset |= {"API_THROTTLE_USER", "API_THROTTLE_ANON", "IDEMPOTENCY_LEASE_SECONDS"}
+    unset |= {"API_THROTTLE_USER", "API_THROTTLE_ANON", "API_THROTTLE_SYNC"}
+    unset |= {"IDEMPOTENCY_LEASE_SECONDS"}
     defaults = {k: v for k, v in _production_env().items() if k not in unset}
     assert _print_settings(names, **defaults) == (
-        "5 900.0 ['username'] {'anon': '60/min', 'user': '1200/min'} 60"
+        "5 900.0 ['username'] {'anon': '60/min', 'user': '1200/min', 'sync': '600/min'} 60"
     )
     custom = {
         **defaults,
@@ -186,9 +187,10 @@ def test_abuse_protection_settings_come_from_the_environment():
         "AXES_LOCKOUT_PARAMETERS": "username,ip_address+user_agent",
         "API_THROTTLE_USER": "100/hour",
         "API_THROTTLE_ANON": "5/min",
+        "API_THROTTLE_SYNC": "30/min",
         "IDEMPOTENCY_LEASE_SECONDS": "120",
     }
     assert _print_settings(names, **custom) == (
         "10 1800.0 ['username', ['ip_address', 'user_agent']] "
-        "{'anon': '5/min', 'user': '100/hour'} 120"
+        "{'anon': '5/min', 'user': '100/hour', 'sync': '30/min'} 120"
     )
