@@ -10,6 +10,7 @@ from metrics import views as metrics_views
 urlpatterns = [
     path("", metrics_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("opportunities/", include("opportunities.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("fiscal-year/", core_views.set_fiscal_year, name="set_fiscal_year"),
