@@ -465,6 +465,7 @@ SYNC_DEFAULTS = {
     "loss_reason": "",
 }
 SYNC_REQUIRED = ("account", "name", "stage", "close_date")
+STAGE_RULE_FIELDS = {"stage", "business_value", "loss_reason"}
 LOCKED_MESSAGE = "An opportunity with this source and external id exists outside your view."
 NOT_YOURS_MESSAGE = (
     "An AM on the account's virtual team creates and changes only opportunities they own."
@@ -564,6 +565,10 @@ class SyncBatch:
                     self.partner_by_external_id[external_id] = pk
 
         self.agreement_account: dict[int, int] = {}
+        # The agreements named, and those the stored rows keep (checked again on a write).
+        agreement_ids = set(agreement_ids) | {
+            row["agreement"] for row in self.existing.values() if row["agreement"]
+        }
         if agreement_ids:
             self.agreement_account = dict(
                 Agreement.objects.filter(
@@ -614,7 +619,10 @@ class SyncBatch:
                 return row, None, {name: ["This field is required."] for name in missing}
             if row.get("owner") is None:
                 row["owner"] = self.default_owner(row["account"])
-        return row, existing, self.errors(row, existing)
+        # The stage rules judge a row whose stage, business value or loss reason this record
+        # sets (or a new row), never one that only keeps what it stored.
+        judged = existing is None or bool(STAGE_RULE_FIELDS & record.keys())
+        return row, existing, self.errors(row, existing, stage_rules=judged)
 
     # --- rules -------------------------------------------------------------------------
 
@@ -636,7 +644,9 @@ class SyncBatch:
     def default_owner(self, account_id: int) -> int:
         return self.actor.pk if self.actor.is_am else self.account_owner[account_id]
 
-    def errors(self, row: dict, existing: dict | None) -> dict[str, list[str]]:
+    def errors(
+        self, row: dict, existing: dict | None, *, stage_rules: bool = True
+    ) -> dict[str, list[str]]:
         """The rules the merged `row` breaks (permission, owner, agreement, stage rules)."""
         if existing is not None:
             if existing["account"] not in self.account_owner:
@@ -660,15 +670,15 @@ class SyncBatch:
         agreement = row["agreement"]
         if agreement is not None and self.agreement_account.get(agreement) != row["account"]:
             errors["agreement"] = ["The agreement must belong to the opportunity's account."]
-        stage = self.stage_by_id[row["stage"]]
-        errors.update(
-            stage_rule_errors(
-                stage=stage,
-                business_value=row["business_value"],
-                loss_reason=row["loss_reason"],
-                propose=self.propose_order,
+        if stage_rules:
+            errors.update(
+                stage_rule_errors(
+                    stage=self.stage_by_id[row["stage"]],
+                    business_value=row["business_value"],
+                    loss_reason=row["loss_reason"],
+                    propose=self.propose_order,
+                )
             )
-        )
         return errors
 
 

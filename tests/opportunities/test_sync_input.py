@@ -2,12 +2,14 @@
 is half-written; the shared parsers (core.api.records) and the sync cursor refuse clearly."""
 
 import base64
+from decimal import Decimal
 
 import pytest
 
 from core.api.records import Choice, Integer, Invalid, ListOf, Text
 from opportunities.models import Opportunity
-from tests.factories import AgreementFactory, OpportunityFactory, PartnerFactory
+from opportunities.services import BUSINESS_VALUE_RULE
+from tests.factories import AgreementFactory, OpportunityFactory, PartnerFactory, stage
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/opportunities/"
@@ -140,3 +142,21 @@ def test_the_record_parsers_word_their_refusals():
     with pytest.raises(Invalid, match="Item 1"):
         ListOf(item=Integer()).parse([1, "x"])
     assert ListOf(item=Integer()).parse([1, "2"]) == [1, 2]
+
+
+def test_a_stored_agreement_and_an_old_rule_breach_do_not_block_other_changes(api_as, am, account):
+    """Fields a record leaves out are not re-judged: the stored agreement stays valid, and
+    a row already at propose without business value (written before the rule) still takes
+    an amount change; a stage change is judged."""
+    agreement = AgreementFactory(account=account)
+    deal = OpportunityFactory(
+        account=account, kind="renewal", agreement=agreement, source="crm", external_id="AG"
+    )
+    Opportunity.objects.filter(pk=deal.pk).update(stage=stage("propose"), business_value="")
+    client = api_as(am)
+    (result,) = bulk(client, [{"source": "crm", "external_id": "AG", "amount": "7.00"}])
+    assert result["status"] == "updated", result
+    (moved,) = bulk(client, [{"source": "crm", "external_id": "AG", "stage": "negotiate"}])
+    assert moved["errors"] == {"business_value": [BUSINESS_VALUE_RULE]}
+    deal.refresh_from_db()
+    assert (deal.amount, deal.agreement, deal.stage.slug) == (Decimal("7.00"), agreement, "propose")
