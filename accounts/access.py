@@ -78,6 +78,7 @@ __all__ = [  # the person rules of teams.access are re-exported for the apps abo
     "can_see_account",
     "changeable_account_ids",
     "can_set_quota",
+    "change_q",
     "check_add_member",
     "check_approve",
     "check_change",
@@ -242,6 +243,26 @@ def can_change(actor, obj: models.Model) -> bool:
         owner = User.objects.filter(pk=row_owner).first()
         return manages(actor, owner) and can_see_account(actor, account)
     return False
+
+
+def change_q(actor, model: type[models.Model]) -> Q:
+    """`can_change` in set form: a Q over the rows of `model` that `actor` may change, for a
+    list that offers a control per row (one query, not one per row). Apply it to rows the
+    actor sees (`visible_to`): like can_change, it lets a row's owner change it only on an
+    account they see."""
+    if not is_active_user(actor):
+        return NOTHING
+    if actor.is_ops:
+        return Q()
+    path = model.visibility_account_path
+    prefix = f"{path}__" if path else ""
+    rule = Q(**{f"{prefix}owner": actor}) | Q(**{f"{prefix}owner__team__manager": actor})
+    field = getattr(model, "owner_field", None)
+    if field:
+        rule |= Q(**{field: actor})
+        if actor.is_manager:
+            rule |= Q(**{f"{field}__team__manager": actor})
+    return rule
 
 
 def check_change(actor, obj: models.Model, rule: str = ACCOUNT_RULE) -> None:

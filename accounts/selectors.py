@@ -21,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from core.cache import cached
 from core.fiscal import fiscal_year_bounds, fiscal_year_of, prior_window, ytd_window
@@ -168,6 +168,29 @@ OPEN_RENEWAL_STATUSES = (
 )
 
 
+def _growth_in(window: "tuple[datetime.date, datetime.date]") -> Subquery:
+    """(AR over `window` - AR over its prior-year twin) / the latter, for the outer account,
+    as a float; NULL when the twin's AR is 0. One subquery reads both windows' rows once (so
+    sorting 10,000 accounts by growth is one index scan per account, not four)."""
+    start, end = window
+    prior_start, prior_end = prior_window(window)
+    as_float = FloatField()
+    now = Coalesce(Sum("amount", filter=Q(period__gte=start, period__lte=end)), Decimal("0"))
+    before = Sum("amount", filter=Q(period__gte=prior_start, period__lte=prior_end))
+    ratio = (
+        RevenueRecord.objects.filter(
+            account=OuterRef("pk"), period__gte=prior_start, period__lte=end
+        )
+        .order_by()
+        .values("account")
+        .annotate(
+            growth=Cast(now, as_float) / NullIf(Cast(before, as_float), Value(0.0)) - Value(1.0)
+        )
+        .values("growth")
+    )
+    return Subquery(ratio, output_field=as_float)
+
+
 def with_ar_facts(qs: QuerySet[Account], *, fy: int, as_of: datetime.date) -> QuerySet[Account]:
     """THE AR and growth of an account for a fiscal year, as annotations (one formula for the
     account page and the accounts list, and sortable in SQL):
@@ -186,15 +209,10 @@ def with_ar_facts(qs: QuerySet[Account], *, fy: int, as_of: datetime.date) -> Qu
             ar_fytd=nothing, ar_prior=nothing, ar_growth=Value(None, output_field=FloatField())
         )
     prior_start, prior_end = prior_window(window)
-    qs = qs.annotate(ar_fytd=_ar_in(start, end), ar_prior=_ar_in(prior_start, prior_end))
-    as_float = FloatField()
     return qs.annotate(
-        ar_growth=Case(
-            When(ar_prior=0, then=Value(None, output_field=as_float)),
-            default=(Cast("ar_fytd", as_float) - Cast("ar_prior", as_float))
-            / Cast("ar_prior", as_float),
-            output_field=as_float,
-        )
+        ar_fytd=_ar_in(start, end),
+        ar_prior=_ar_in(prior_start, prior_end),
+        ar_growth=_growth_in(window),
     )
 
 

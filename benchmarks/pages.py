@@ -57,7 +57,9 @@ PAGES = [
     "/accounts/{account}/",
     "/accounts/{account}/edit/",
     "/accounts/new/",
-    "/pipeline/",
+    "/opportunities/",
+    "/opportunities/?close_quarter=FY2027-Q3&sort=-amount",
+    "/opportunities/board/",
 ]
 
 # API lists, with the role's DRF token.

@@ -322,17 +322,21 @@ KEYPLAN_DATE_INPUT_FORMAT = env.str("KEYPLAN_DATE_INPUT_FORMAT", default="%d/%m/
 # The currency money inputs are labelled with (amounts are stored without one).
 KEYPLAN_CURRENCY = env.str("KEYPLAN_CURRENCY", default="USD")
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
+# An open opportunity nobody changed for this many days is flagged stale on the pipeline pages.
+OPPORTUNITY_STALE_DAYS = env.int("OPPORTUNITY_STALE_DAYS", default=60)
 # CSV exports longer than this run as a background job with a progress page (core.jobs).
 EXPORT_ASYNC_ROWS = env.int("EXPORT_ASYNC_ROWS", default=5_000)
 # Background jobs a page can start, by kind (core.jobs): the one registry of job functions.
 KEYPLAN_JOBS = {
     "accounts-csv": "accounts.exports.accounts_csv_job",
     "renewals-csv": "accounts.exports.renewals_csv_job",
+    "opportunities-csv": "opportunities.exports.opportunities_csv_job",
 }
 # The global search's providers (core.search), one per kind of record, in the order their
 # groups show. A later app adds its own, e.g. "opportunities.search.OpportunitySearch".
 KEYPLAN_SEARCH_PROVIDERS = [
     "accounts.search.AccountSearch",
+    "opportunities.search.OpportunitySearch",
 ]
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
@@ -345,12 +349,19 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # worker killed mid-request). Keep it above the longest request (gunicorn's timeout: 30 s).
 IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
 
+# The sections an app above accounts adds to the account page (accounts.views.detail): the
+# one registry, in page order. Each is a function (request, account) -> AccountSection | None.
+KEYPLAN_ACCOUNT_SECTIONS = [
+    "opportunities.sections.account_opportunities",
+]
+
 # The demo data (`manage.py seed_demo`): the one explicit registry of every app's demo part,
 # run by core.demo.run_demo in this order, in one transaction. An app adds its part here;
 # nothing is found by file name. Each part draws from its own seeded random generator, so
 # the order changes no data, only which part sees which rows: a part comes after the parts
 # whose rows it uses (seed_people makes the users and the ops actor every later part needs).
-# Quotas sit before revenue only so the seed summary lists what it made in its usual order.
+# Quotas and opportunities sit before revenue only so the seed summary lists what it made in
+# its usual order (revenue, which grows every month, last).
 KEYPLAN_DEMO_PARTS = [
     "teams.demo.seed_people",
     "accounts.demo.seed_catalogues",
@@ -359,6 +370,7 @@ KEYPLAN_DEMO_PARTS = [
     "accounts.demo.seed_agreements",
     "accounts.demo.seed_deployments",
     "teams.demo.seed_quotas",
+    "opportunities.demo.seed_opportunities",
     "accounts.demo.seed_revenue",
 ]
 
@@ -373,6 +385,7 @@ KEYPLAN_BOOK_PARTS = [
     "accounts.book.generate_agreements",
     "accounts.book.generate_deployments",
     "accounts.book.generate_revenue",
+    "opportunities.book.generate_opportunities",
 ]
 
 LOGGING = {

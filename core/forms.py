@@ -201,9 +201,12 @@ ORIGINAL_SALT = "keyplan.accounts.form-original"
 
 
 def comparable(value: Any) -> Any:
-    """One JSON-safe spelling per value, so loaded, typed and saved values compare equal."""
+    """One JSON-safe spelling per value, so loaded, typed and saved values compare equal.
+    A set of rows (a many-to-many field's value) is its sorted ids."""
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, list | tuple | set | models.QuerySet):
+        return sorted(item.pk if isinstance(item, models.Model) else item for item in value)
     if value == "":
         return None
     if isinstance(value, Decimal):
@@ -211,6 +214,15 @@ def comparable(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+def field_value(instance: models.Model, name: str) -> Any:
+    """What `instance` holds for the form field `name`: a foreign key's id (without loading
+    the row), a many-to-many field's rows (a list), else the value."""
+    field = instance._meta.get_field(name)
+    if field.many_to_many:
+        return list(getattr(instance, name).all()) if instance.pk else []
+    return getattr(instance, field.attname)
 
 
 class KeyplanModelFormMetaclass(forms.models.ModelFormMetaclass):
@@ -255,11 +267,7 @@ class VersionedModelForm(forms.ModelForm, metaclass=KeyplanModelFormMetaclass):
 
     def snapshot(self, instance: models.Model) -> str:
         """The editable values of `instance`, signed so a posted copy cannot be forged."""
-        # attname: a foreign key's id, without loading the related row.
-        values = {
-            name: comparable(getattr(instance, instance._meta.get_field(name).attname))
-            for name in self.editable_names()
-        }
+        values = {name: comparable(field_value(instance, name)) for name in self.editable_names()}
         return signing.dumps(values, salt=ORIGINAL_SALT, compress=True)
 
     def original_values(self) -> dict[str, Any] | None:
@@ -290,7 +298,10 @@ class VersionedModelForm(forms.ModelForm, metaclass=KeyplanModelFormMetaclass):
             if name not in self.cleaned_data:
                 continue
             yours = self.cleaned_data[name]
-            theirs = getattr(current, name)
+            if current._meta.get_field(name).many_to_many:
+                theirs = field_value(current, name)
+            else:
+                theirs = getattr(current, name)
             if comparable(yours) == comparable(theirs):
                 continue
             if original is not None and name in original:
@@ -324,6 +335,9 @@ class VersionedModelForm(forms.ModelForm, metaclass=KeyplanModelFormMetaclass):
                 data.pop(key, None)
             return
         raw = comparable(value)
+        if isinstance(raw, list):  # a many-to-many field: one entry per id
+            data.setlist(key, [str(pk) for pk in raw])
+            return
         data[key] = "" if raw is None else str(raw)
 
     def _post_clean(self) -> None:

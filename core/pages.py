@@ -69,6 +69,9 @@ def display_value(value: Any, model_field: models.Field | None, user: AbstractUs
     """
     if value is None or value == "":
         return "—"
+    if isinstance(value, list | tuple | models.QuerySet):  # a many-to-many field's rows
+        shown = [display_value(item, None, user) for item in value]
+        return ", ".join(shown) if shown else "—"
     if isinstance(value, models.Model):
         manager = type(value)._default_manager
         if hasattr(manager, "visible_to") and not manager.visible_to(user).filter(pk=value.pk):

@@ -12,6 +12,7 @@ rule. Every change of stage, amount or close date is recorded as a StageChange r
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -464,6 +465,7 @@ SYNC_DEFAULTS = {
     "loss_reason": "",
 }
 SYNC_REQUIRED = ("account", "name", "stage", "close_date")
+STAGE_RULE_FIELDS = {"stage", "business_value", "loss_reason"}
 LOCKED_MESSAGE = "An opportunity with this source and external id exists outside your view."
 NOT_YOURS_MESSAGE = (
     "An AM on the account's virtual team creates and changes only opportunities they own."
@@ -499,9 +501,14 @@ class SyncBatch:
         if keys:
             sources = {s for s, _ in keys}
             externals = {e for _, e in keys}
+            by_key = (
+                Q(source=next(iter(sources)), external_id__in=externals)
+                if len(sources) == 1  # the usual batch: one system's rows
+                else Q(source__in=sources, external_id__in=externals)
+            )
             rows = (
-                Opportunity.objects.select_for_update()
-                .filter(source__in=sources, external_id__in=externals)
+                Opportunity.objects.select_for_update(no_key=True)
+                .filter(by_key)
                 .order_by("source", "external_id")
                 .values(
                     "id",
@@ -558,6 +565,10 @@ class SyncBatch:
                     self.partner_by_external_id[external_id] = pk
 
         self.agreement_account: dict[int, int] = {}
+        # The agreements named, and those the stored rows keep (checked again on a write).
+        agreement_ids = set(agreement_ids) | {
+            row["agreement"] for row in self.existing.values() if row["agreement"]
+        }
         if agreement_ids:
             self.agreement_account = dict(
                 Agreement.objects.filter(
@@ -608,7 +619,10 @@ class SyncBatch:
                 return row, None, {name: ["This field is required."] for name in missing}
             if row.get("owner") is None:
                 row["owner"] = self.default_owner(row["account"])
-        return row, existing, self.errors(row, existing)
+        # The stage rules judge a row whose stage, business value or loss reason this record
+        # sets (or a new row), never one that only keeps what it stored.
+        judged = existing is None or bool(STAGE_RULE_FIELDS & record.keys())
+        return row, existing, self.errors(row, existing, stage_rules=judged)
 
     # --- rules -------------------------------------------------------------------------
 
@@ -630,7 +644,9 @@ class SyncBatch:
     def default_owner(self, account_id: int) -> int:
         return self.actor.pk if self.actor.is_am else self.account_owner[account_id]
 
-    def errors(self, row: dict, existing: dict | None) -> dict[str, list[str]]:
+    def errors(
+        self, row: dict, existing: dict | None, *, stage_rules: bool = True
+    ) -> dict[str, list[str]]:
         """The rules the merged `row` breaks (permission, owner, agreement, stage rules)."""
         if existing is not None:
             if existing["account"] not in self.account_owner:
@@ -654,19 +670,20 @@ class SyncBatch:
         agreement = row["agreement"]
         if agreement is not None and self.agreement_account.get(agreement) != row["account"]:
             errors["agreement"] = ["The agreement must belong to the opportunity's account."]
-        stage = self.stage_by_id[row["stage"]]
-        errors.update(
-            stage_rule_errors(
-                stage=stage,
-                business_value=row["business_value"],
-                loss_reason=row["loss_reason"],
-                propose=self.propose_order,
+        if stage_rules:
+            errors.update(
+                stage_rule_errors(
+                    stage=self.stage_by_id[row["stage"]],
+                    business_value=row["business_value"],
+                    loss_reason=row["loss_reason"],
+                    propose=self.propose_order,
+                )
             )
-        )
         return errors
 
 
 _FK = {"account", "owner", "stage", "agreement"}
+CHANGE_FIELDS = ("opportunity", "field", "from_value", "to_value", "changed_by", "changed_at")
 
 
 def _changed_tracked(before: dict | None, after: dict, stage_by_id: dict) -> list[tuple]:
@@ -697,6 +714,14 @@ def _changed_tracked(before: dict | None, after: dict, stage_by_id: dict) -> lis
     return changes
 
 
+def _same(row: dict, existing: dict, batch: SyncBatch) -> bool:
+    """Whether writing `row` would change nothing of its stored row (partners included)."""
+    if any(row[name] != existing[name] for name in SYNC_COLUMNS):
+        return False
+    partners = row.get("partners")
+    return partners is None or set(partners) == batch.existing_partners.get(existing["id"], set())
+
+
 @transaction.atomic
 def opportunity_bulk_upsert(
     *, actor: User, batch: SyncBatch, rows: list[dict]
@@ -706,7 +731,7 @@ def opportunity_bulk_upsert(
     (through rows) and the StageChange rows in bulk. Returns {"id", "status"} per row, in
     order: created, updated, or unchanged (an identical resend writes nothing, not even
     version or updated_at). The write permission is asserted again on every row."""
-    from core.upsert import CREATED, UNCHANGED, UPDATED, upsert
+    from core.upsert import CREATED, UNCHANGED, UPDATED, UpsertResult, insert, upsert
 
     if batch.actor != actor:
         raise PermissionDeniedError(ACCOUNT_RULE)
@@ -716,12 +741,27 @@ def opportunity_bulk_upsert(
             raise PermissionDeniedError(ACCOUNT_RULE)
         if not batch.may_write(row["account"], row["owner"]):
             raise PermissionDeniedError(ACCOUNT_RULE)
-    results = upsert(
+    # A row identical to its stored (locked) self is left out of the statement: an
+    # identical resend reads and writes nothing more.
+    counts = Counter((row["source"], row["external_id"]) for row in rows)
+    kept: dict[int, UpsertResult] = {}
+    for index, row in enumerate(rows):
+        key = (row["source"], row["external_id"])
+        existing = batch.existing.get(key)
+        if existing is not None and counts[key] == 1 and _same(row, existing, batch):
+            kept[index] = UpsertResult(existing["id"], UNCHANGED)
+    written = upsert(
         Opportunity,
-        [{name: row[name] for name in (*SYNC_KEY, *SYNC_COLUMNS)} for row in rows],
+        [
+            {name: row[name] for name in (*SYNC_KEY, *SYNC_COLUMNS)}
+            for index, row in enumerate(rows)
+            if index not in kept
+        ],
         unique_fields=SYNC_KEY,
         update_fields=SYNC_COLUMNS,
     )
+    results = iter(written)
+    results = [kept[index] if index in kept else next(results) for index in range(len(rows))]
     statuses = [result.status for result in results]
     now = timezone.now()
     # A key sent twice in one batch: the last record wins (core.upsert), and only it writes
@@ -772,17 +812,16 @@ def opportunity_bulk_upsert(
             continue  # created a moment ago by another upload: its history is its own
         for field, before, after in _changed_tracked(existing, row, batch.stage_by_id):
             changes.append(
-                StageChange(
-                    opportunity_id=result.pk,
-                    field=field,
-                    from_value=before,
-                    to_value=after,
-                    changed_by=actor,
-                    changed_at=now,
-                )
+                {
+                    "opportunity": result.pk,
+                    "field": field,
+                    "from_value": before,
+                    "to_value": after,
+                    "changed_by": actor.pk,
+                    "changed_at": now,
+                }
             )
-    if changes:
-        StageChange.objects.bulk_create(changes)
+    insert(StageChange, changes, fields=CHANGE_FIELDS)
     return [
         {"id": result.pk, "status": status}
         for result, status in zip(results, statuses, strict=True)

@@ -96,9 +96,13 @@ def default_stages(request):
     PostgreSQL concurrency suites) empties every table when it ends, migration data
     included: a database test after it finds them seeded again."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None:
+    names = request.fixturenames
+    if marker is not None and marker.kwargs.get("transaction") or "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in names:
+        request.getfixturevalue("db")
+    else:
         return
-    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     import importlib
 
     from django.apps import apps

@@ -13,6 +13,7 @@ from teams.selectors import am_account_load, is_over_capacity
 
 from .. import selectors
 from ..access import can_change
+from ..sections import account_sections
 from .common import get_account
 
 
@@ -52,6 +53,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ytd": ytd,
             "ar": ar,
             "capacity": settings.AM_ACCOUNT_CAPACITY,
+            # What apps above accounts add (settings.KEYPLAN_ACCOUNT_SECTIONS).
+            "sections": account_sections(request, account),
         },
     )
 

@@ -1003,8 +1003,9 @@ def test_detail_query_count(client, django_assert_num_queries, am, account):
         RevenueRecordFactory(account=account, period=datetime.date(2024 + i, 7, 1))
     client.force_login(am)
     # session, user, account, owner load, agreements, revenue by FY, AR now and prior (one
-    # query), downstream, team, deployments (no parent: no parent query)
-    with django_assert_num_queries(10):
+    # query), downstream, team, deployments (no parent: no parent query); the opportunities
+    # section (settings.KEYPLAN_ACCOUNT_SECTIONS): its rows and its open totals
+    with django_assert_num_queries(12):
         response = client.get(reverse("accounts:detail", args=[account.pk]))
     assert len(response.context["agreements"]) == 4
     assert len(response.context["team"]) == 4

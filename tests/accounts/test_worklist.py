@@ -221,3 +221,14 @@ def test_list_query_count_does_not_grow_with_rows(
             response = client.get(reverse("accounts:list"), {"sort": sort})
         assert len(response.context["rows"]) == rows
         assert all(a.next_end is not None for a in response.context["rows"])
+
+
+def test_filters_button_counts_the_filters_in_use_and_follows_htmx(client, am, book):
+    client.force_login(am)
+    page = client.get(reverse("accounts:list"), {"segment": "mature", "status": "all"})
+    assert page.context["active_filters"] == 2
+    assert "Filters (2)</label>" in page.content.decode()
+    live = client.get(reverse("accounts:list"), {"q": "beta"}, headers={"HX-Request": "true"})
+    html = live.content.decode()
+    assert 'id="account-filters-toggle-button" hx-swap-oob="true"' in html
+    assert "Filters (1)</label>" in html

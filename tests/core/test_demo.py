@@ -38,6 +38,7 @@ def test_the_registry_lists_every_part_in_order(settings):
         "accounts.demo.seed_agreements",
         "accounts.demo.seed_deployments",
         "teams.demo.seed_quotas",
+        "opportunities.demo.seed_opportunities",
         "accounts.demo.seed_revenue",
     ]
     assert [f"{part.__module__}.{part.__name__}" for part in demo_parts()] == (

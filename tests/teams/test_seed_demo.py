@@ -33,6 +33,9 @@ FIXED_COUNTS = {
     "agreements": 79,
     "product deployments": 207,
     "quotas": 12,
+    "partners": 12,
+    "opportunities": 380,
+    "escalations": 9,
 }
 
 
