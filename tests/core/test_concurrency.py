@@ -32,12 +32,19 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    Agreement,
+    Product,
+    ProductDeployment,
+    RevenueRecord,
+)
 from accounts.services import CYCLE_MESSAGE
 from core import idempotency
 from core.exceptions import INTEGRITY_MESSAGE
 from core.models import IdempotencyRecord
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, UserFactory, catalogue_entry
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -205,8 +212,12 @@ UNIQUE_CASES = {
     "deployment account+product": UniqueCase(
         url="/api/v1/deployments/",
         model=ProductDeployment,
-        body=lambda r, f: {"account": f["account"].pk, "product": f"Product {r}"},
-        rows=lambda r, f: ProductDeployment.objects.filter(product=f"Product {r}"),
+        # The product is a catalogue value, made before the storm (in this thread).
+        body=lambda r, f: {
+            "account": f["account"].pk,
+            "product": catalogue_entry(Product, f"Product {r}").name,
+        },
+        rows=lambda r, f: ProductDeployment.objects.filter(product__name=f"Product {r}"),
         field="non_field_errors",
     ),
     "team member account+user+role": UniqueCase(
@@ -475,7 +486,9 @@ def test_delete_with_if_match_never_removes_a_row_changed_meanwhile(am, account)
     would delete a row its client never saw."""
     clients = api_clients(am, 2)
     for r, gated in enumerate(rounds(7)):
-        deployment = ProductDeployment.objects.create(account=account, product=f"P{r}")
+        deployment = ProductDeployment.objects.create(
+            account=account, product=catalogue_entry(Product, f"P{r}")
+        )
         url = f"/api/v1/deployments/{deployment.pk}/"
         calls = [
             lambda c=clients[0], u=url: c.patch(
