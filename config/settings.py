@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "teams",
     "accounts",
     "opportunities",
+    "relationships",
     "metrics",
 ]
 
