@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, ProtectedError, Subquery
 from django.utils import timezone
 
 from accounts.access import can_see_account, check_change
@@ -171,16 +171,17 @@ def stakeholder_delete(
     *, actor: User, instance: Stakeholder, expected_version: int | None = None
 ) -> None:
     """Delete a stakeholder: their reports move up to nobody (and sync clients learn of it);
-    one with survey scores is refused (the scores make the account's RM score)."""
+    one with survey scores is refused with ProtectedError (the scores make the account's RM
+    score; the API answers 409, the pages say why)."""
     check_change(actor, instance)
-    years = sorted(
-        set(instance.survey_responses.values_list("fiscal_year", flat=True)), reverse=True
-    )
-    if years:
-        raise ValidationError(
+    scores = list(instance.survey_responses.all())
+    if scores:
+        years = sorted({score.fiscal_year for score in scores}, reverse=True)
+        raise ProtectedError(
             HAS_SCORES_MESSAGE.format(
                 name=instance.name, years=", ".join(f"FY{year}" for year in years)
-            )
+            ),
+            set(scores),
         )
     Stakeholder.objects.filter(reports_to=instance).update(
         reports_to=None, updated_at=timezone.now()

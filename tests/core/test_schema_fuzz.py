@@ -51,6 +51,11 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.relationships.factories import (
+    InteractionFactory,
+    StakeholderFactory,
+    SurveyResponseFactory,
+)
 
 CHECKS = [
     not_a_server_error,
@@ -88,6 +93,8 @@ REFERENCES = {
     "parent": "accounts",
     "renews": "agreements",
     "team": "teams",
+    "stakeholder": "stakeholders",
+    "reports_to": "stakeholders",
     "owner": "usernames",
     "user": "usernames",
     "manager": "usernames",
@@ -206,6 +213,9 @@ def book(db, in_process_requests, no_throttling):
         deployments.append(ProductDeploymentFactory(account=account))
         members.append(AccountTeamMemberFactory(account=account, user=stranger))
     quotas = [QuotaFactory(user=am), QuotaFactory(user=stranger)]
+    stakeholders = [StakeholderFactory(account=account) for account in accounts]
+    interactions = [InteractionFactory(account=s.account, logged_by=am) for s in stakeholders]
+    surveys = [SurveyResponseFactory(stakeholder=s) for s in stakeholders]
     BOOK.clear()
     BOOK.update(
         {
@@ -216,6 +226,9 @@ def book(db, in_process_requests, no_throttling):
             "deployments": [d.pk for d in deployments],
             "account-team-members": [m.pk for m in members],
             "quotas": [q.pk for q in quotas],
+            "stakeholders": [s.pk for s in stakeholders],
+            "interactions": [i.pk for i in interactions],
+            "surveys": [s.pk for s in surveys],
             "teams": [team.pk],
             "users": [u.pk for u in (am, ops, stranger, team.manager)],
             "usernames": [u.username for u in (am, ops, stranger, team.manager)],
