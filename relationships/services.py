@@ -340,3 +340,32 @@ def survey_delete(
 ) -> None:
     check_change(actor, instance)
     model_delete(instance=instance, expected_version=expected_version)
+
+
+@transaction.atomic
+def survey_set_score(
+    *, actor: User, stakeholder: Stakeholder, fiscal_year: int, score: int
+) -> SurveyResponse:
+    """The survey page's score entry and import: the stakeholder's score for the year,
+    created or replaced (the row is locked while it is replaced; two people creating it at
+    once meet the unique key: one wins, the other is told)."""
+    existing = (
+        SurveyResponse.objects.select_for_update()
+        .filter(stakeholder=stakeholder, fiscal_year=fiscal_year)
+        .first()
+    )
+    if existing is not None:
+        return survey_update(actor=actor, instance=existing, data={"score": score})
+    return survey_create(actor=actor, stakeholder=stakeholder, fiscal_year=fiscal_year, score=score)
+
+
+@transaction.atomic
+def survey_import(
+    *, actor: User, fiscal_year: int, rows: list[tuple[Stakeholder, int]]
+) -> list[SurveyResponse]:
+    """Scores read from an upload (relationships.survey.parse_scores), all or nothing: the
+    first refusal undoes every row before it."""
+    return [
+        survey_set_score(actor=actor, stakeholder=person, fiscal_year=fiscal_year, score=score)
+        for person, score in rows
+    ]
