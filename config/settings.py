@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "teams",
     "accounts",
     "opportunities",
+    "relationships",
     "metrics",
 ]
 
@@ -284,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         {"name": "opportunities", "description": "The pipeline: opportunities and escalations."},
         {"name": "stages", "description": "The pipeline's stages (ops maintain them)."},
         {"name": "partners", "description": "Partners that attach to opportunities."},
+        {"name": "stakeholders", "description": "The customer's people: the relationship map."},
+        {"name": "interactions", "description": "Meetings, calls and briefings with stakeholders."},
+        {"name": "surveys", "description": "RM survey scores per stakeholder and fiscal year."},
         {
             "name": "catalogues",
             "description": "Sectors, industries, territories and products (ops maintain them).",
