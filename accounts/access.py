@@ -115,6 +115,7 @@ MEMBER_RULE = (
     "from another team."
 )
 APPROVE_RULE = "Only the owning team's manager or sales operations can do this."
+CATALOGUE_RULE = "Only sales operations manage the sectors, industries, territories and products."
 
 
 # --- reads ---------------------------------------------------------------------------
@@ -348,3 +349,13 @@ def can_approve(actor, obj: models.Model) -> bool:
 def check_approve(actor, obj: models.Model) -> None:
     if not can_approve(actor, obj):
         raise PermissionDeniedError(APPROVE_RULE)
+
+
+def can_manage_catalogues(actor) -> bool:
+    """The controlled vocabularies (accounts.catalogues): everyone reads them, ops change them."""
+    return is_active_user(actor) and actor.is_ops
+
+
+def check_manage_catalogues(actor) -> None:
+    if not can_manage_catalogues(actor):
+        raise PermissionDeniedError(CATALOGUE_RULE)

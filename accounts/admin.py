@@ -33,7 +33,7 @@ class AccountAdmin(SimpleHistoryAdmin, ServiceModelAdmin):
         "is_active",
     ]
     list_filter = ["segment", "sector", "territory", "is_active"]
-    list_select_related = ["owner"]
+    list_select_related = ["owner", "sector", "territory"]
     search_fields = ["name", "external_id"]
     autocomplete_fields = ["parent", "owner"]
     fields = [
@@ -117,8 +117,8 @@ class RevenueRecordAdmin(ServiceModelAdmin):
 @admin.register(ProductDeployment)
 class ProductDeploymentAdmin(ServiceModelAdmin):
     list_display = ["product", "account", "licensed_seats", "active_seats", "is_current_version"]
-    list_select_related = ["account"]
-    search_fields = ["product", "account__name"]
+    list_select_related = ["account", "product"]
+    search_fields = ["product__name", "account__name"]
     autocomplete_fields = ["account"]
     fields = ["account", "product", "licensed_seats", "active_seats", "is_current_version"]
     services = ServiceSet(

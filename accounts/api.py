@@ -2,7 +2,8 @@
 virtual account team (api.md). Lists filter through the FilterSets the pages use too
 (accounts.filters); writes go through accounts.services."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 
@@ -13,6 +14,7 @@ from core.api.viewsets import ServiceModelViewSet, ServiceSet
 
 from . import selectors, services
 from .access import ACCOUNT_RULE, can_see_account, changeable_account_ids
+from .catalogues import KINDS, allowed_values, kind_of, resolve
 from .filters import (
     AccountFilter,
     AccountTeamMemberFilter,
@@ -25,14 +27,121 @@ from .models import (
     Account,
     AccountTeamMember,
     Agreement,
+    Industry,
+    Product,
     ProductDeployment,
     RevenueRecord,
+    Sector,
+    Territory,
 )
 
 TIMESTAMPS = ["created_at", "updated_at"]
 
 
+# --- catalogues ---------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CatalogueField(serializers.RelatedField):
+    """A catalogue value (accounts.catalogues): sent as its name or slug, case-insensitive;
+    answered as its name ("" when none). A value outside the catalogue answers 400 listing
+    the allowed names. The value the row already has is accepted unchanged, even after ops
+    deactivated it, so a client can PUT back what it read."""
+
+    def __init__(self, *, model, **kwargs):
+        self.catalogue = model
+        kind = kind_of(model)
+        kwargs.setdefault("queryset", model.objects.all())
+        kwargs.setdefault(
+            "help_text",
+            f"The {kind.noun}'s name or slug from /api/v1/catalogues/{kind.slug}/ "
+            "(case-insensitive); answered as its name.",
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value.name
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail_unknown()
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, self.source, None) if instance is not None else None
+        entry = resolve(self.catalogue, data, current=current)
+        if entry is None:
+            self.fail_unknown()
+        return entry
+
+    def fail_unknown(self):
+        kind = kind_of(self.catalogue)
+        allowed = allowed_values(self.catalogue)
+        raise serializers.ValidationError(
+            f"Unknown {kind.noun}. Allowed values (name or slug): {', '.join(allowed)}."
+            if allowed
+            else f"No {kind.noun} is defined yet: sales operations add them first."
+        )
+
+    def get_choices(self, cutoff=None):  # the browsable API: the catalogue's names
+        return {entry.name: entry.name for entry in self.catalogue.objects.active()}
+
+
+def blank_catalogues(data: dict, names) -> dict:
+    """An empty catalogue value reads "" (as the free-text field did), never null."""
+    for name in names:
+        if data.get(name) is None:
+            data[name] = ""
+    return data
+
+
+class CatalogueEntrySerializer(VersionedModelSerializer):
+    slug = serializers.SlugField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        help_text="Made from the name when left out.",
+    )
+
+    class Meta:
+        fields = ["id", "name", "slug", "is_active", "order", *TIMESTAMPS, "version"]
+        read_only_fields = TIMESTAMPS
+        validators = []  # the service checks the unique name and slug (full_clean)
+
+
+def catalogue_viewset(kind_slug: str):
+    """The API of one catalogue: read for everyone signed in, written by ops (403 others).
+    Values are never deleted: deactivate them (`is_active: false`)."""
+    kind = KINDS[kind_slug]
+    serializer = type(
+        f"{kind.model.__name__}Serializer",
+        (CatalogueEntrySerializer,),
+        {"Meta": type("Meta", (CatalogueEntrySerializer.Meta,), {"model": kind.model})},
+    )
+
+    def create(*, actor, **data):
+        return services.catalogue_create(actor=actor, model=kind.model, **data)
+
+    def scoped_queryset(self):
+        return kind.model.objects.all()
+
+    return type(
+        f"{kind.model.__name__}ViewSet",
+        (ServiceModelViewSet,),
+        {
+            "__doc__": f"{kind.title}: the values {kind.used_by} pick from. Deactivate a "
+            "value instead of deleting it.",
+            "serializer_class": serializer,
+            "ordering": ["order", "name", "id"],
+            "services": ServiceSet(create=create, update=services.catalogue_update),
+            "scoped_queryset": scoped_queryset,
+            "schema_tag": "catalogues",
+        },
+    )
+
+
 # --- accounts -----------------------------------------------------------------------
+
+
+ACCOUNT_CATALOGUES = ("sector", "industry", "territory")
 
 
 class AccountSerializer(VersionedModelSerializer):
@@ -46,6 +155,9 @@ class AccountSerializer(VersionedModelSerializer):
         ),
     )
     owner = UsernameField(required=False)
+    sector = CatalogueField(model=Sector, required=False, allow_null=True)
+    industry = CatalogueField(model=Industry, required=False, allow_null=True)
+    territory = CatalogueField(model=Territory, required=False, allow_null=True)
     below_ltp_threshold = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -78,7 +190,7 @@ class AccountSerializer(VersionedModelSerializer):
         return not can_see_account(self.context["request"].user, account.parent)
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
+        data = blank_catalogues(super().to_representation(instance), ACCOUNT_CATALOGUES)
         if self._parent_hidden(instance):
             data["parent"] = None
         return data
@@ -120,6 +232,8 @@ class AccountTeamMemberSerializer(VersionedModelSerializer):
 
 class AccountTeamMemberViewSet(ServiceModelViewSet):
     """The virtual team around an account (ATS, SSP, SE, TAM, partners, ...)."""
+
+    schema_tag = "accounts"
 
     serializer_class = AccountTeamMemberSerializer
     filterset_class = AccountTeamMemberFilter
@@ -337,6 +451,7 @@ class RevenueViewSet(ServiceModelViewSet):
 
 class DeploymentSerializer(VersionedModelSerializer):
     account = VisibleRelatedField(model=Account)
+    product = CatalogueField(model=Product)
     adoption = serializers.DecimalField(
         max_digits=None, decimal_places=6, read_only=True, allow_null=True
     )
@@ -377,3 +492,7 @@ def register(router) -> None:
     router.register("agreements", AgreementViewSet, basename="agreement")
     router.register("revenue", RevenueViewSet, basename="revenuerecord")
     router.register("deployments", DeploymentViewSet, basename="productdeployment")
+    for slug, kind in KINDS.items():
+        router.register(
+            f"catalogues/{slug}", catalogue_viewset(slug), basename=kind.model.__name__.lower()
+        )

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from core.book import BookContext, ids_of, load_rows
 
+from .catalogues import KINDS, ensure_entries, entry_id
 from .models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
 
 WORDS = [
@@ -79,8 +80,35 @@ def _months(ctx: BookContext) -> list[datetime.date]:
     return months[::-1]
 
 
+def _territory(owner: int) -> str:
+    return f"Lagos Corporate {WORDS[owner % len(WORDS)]}"
+
+
+def generate_catalogues(ctx: BookContext) -> None:
+    """The catalogue values the book's accounts and deployments name (existing ones kept),
+    as name -> id maps in ctx.extra for the parts below: no query per row."""
+    values = {
+        "sectors": ["Commercial", *SECTORS.values()],
+        "industries": list(INDUSTRIES),
+        "territories": [_territory(n) for n in range(len(WORDS))],
+        "products": PRODUCTS,
+    }
+    ctx.extra["catalogues"] = {
+        kind: ensure_entries(KINDS[kind].model, names) for kind, names in values.items()
+    }
+
+
+def _catalogue_ids(ctx: BookContext, kind: str) -> dict[str, int]:
+    if "catalogues" not in ctx.extra:  # a run of this part alone
+        generate_catalogues(ctx)
+    return ctx.extra["catalogues"][kind]
+
+
 def generate_accounts(ctx: BookContext) -> None:
     rng = ctx.rng_for("accounts")
+    sectors, industries_, territories = (
+        _catalogue_ids(ctx, kind) for kind in ("sectors", "industries", "territories")
+    )
     industries = list(INDUSTRIES)
     rows = []
     parents: list[int | None] = []
@@ -98,9 +126,9 @@ def generate_accounts(ctx: BookContext) -> None:
                 f"BOOK-{n + 1:06d}",
                 segment,
                 ltp,
-                industry,
-                SECTORS.get(industry, "Commercial"),
-                f"Lagos Corporate {WORDS[owner % len(WORDS)]}",
+                entry_id(industries_, industry),
+                entry_id(sectors, SECTORS.get(industry, "Commercial")),
+                entry_id(territories, _territory(owner)),
                 owner,
                 rng.random() > 0.03,
                 "",
@@ -184,6 +212,7 @@ def generate_agreements(ctx: BookContext) -> None:
 
 def generate_deployments(ctx: BookContext) -> None:
     rng = ctx.rng_for("deployments")
+    products = _catalogue_ids(ctx, "products")
     rows = []
     for account in ctx.account_ids:
         count = min(len(PRODUCTS), max(0, round(rng.gauss(ctx.sizes.deployments_per_account, 1))))
@@ -192,7 +221,7 @@ def generate_deployments(ctx: BookContext) -> None:
             rows.append(
                 (
                     account,
-                    product,
+                    entry_id(products, product),
                     licensed,
                     int(licensed * rng.uniform(0.3, 0.98)),
                     rng.random() > 0.2,

@@ -24,11 +24,20 @@ from core.demo import DemoContext, load_demo_data
 from core.fiscal import fiscal_year_bounds
 from teams.demo import EMAIL_DOMAIN
 
-from .models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from .catalogues import KINDS, normalise
+from .models import (
+    Account,
+    AccountTeamMember,
+    Agreement,
+    CatalogueEntry,
+    ProductDeployment,
+    RevenueRecord,
+)
 from .services import (
     RevenueRow,
     account_create,
     agreement_create,
+    catalogue_create,
     deployment_create,
     revenue_bulk_upsert,
     team_member_create,
@@ -112,6 +121,44 @@ def _account_specs(ctx: DemoContext) -> Iterator[tuple[DemoAccount, Account]]:
         yield spec, ctx.accounts[external_id(index)]
 
 
+# --- catalogues ---------------------------------------------------------------------
+
+
+def catalogue_values() -> dict[str, list[str]]:
+    """The demo's sectors, industries and products, in the order the data first names them
+    (territories come from the teams, see seed_catalogues)."""
+    return {
+        "sectors": list(dict.fromkeys(spec.sector for spec in ACCOUNTS)),
+        "industries": list(dict.fromkeys(spec.industry for spec in ACCOUNTS)),
+        "products": [product.name for product in (*SUITES, *PRODUCTS)],
+    }
+
+
+def seed_catalogues(ctx: DemoContext) -> None:
+    """The catalogues the accounts and deployments pick from: the data's sectors, industries
+    and products, and the demo teams' territories. Existing values (any case) are kept; a
+    fresh database has them already (the catalogues' data migration), so they are not
+    counted among what the demo created."""
+    values = catalogue_values()
+    values["territories"] = [team.territory for team in ctx.teams.values()]
+    for slug, names in values.items():
+        model = KINDS[slug].model
+        existing = {name.lower() for name in model.objects.values_list("name", flat=True)}
+        for order, name in enumerate(names):
+            if normalise(name).lower() in existing:
+                continue
+            catalogue_create(actor=ctx.actor, model=model, name=name, order=order)
+            existing.add(normalise(name).lower())
+
+
+def _entries(model: type[CatalogueEntry]) -> dict[str, CatalogueEntry]:
+    return {entry.name.lower(): entry for entry in model.objects.all()}
+
+
+def _entry(entries: dict[str, CatalogueEntry], name: str) -> CatalogueEntry | None:
+    return entries.get(normalise(name).lower()) if name else None
+
+
 # --- accounts -----------------------------------------------------------------------
 
 
@@ -121,6 +168,9 @@ def seed_accounts(ctx: DemoContext) -> None:
     existing = {a.external_id: a for a in Account.objects.filter(external_id__in=ids)}
     by_name: dict[str, Account] = {}
     territory = {team.pk: team.territory for team in ctx.teams.values()}
+    sectors, industries, territories = (
+        _entries(KINDS[kind].model) for kind in ("sectors", "industries", "territories")
+    )
     for index, spec in enumerate(ACCOUNTS):
         ext = ids[index]
         account = existing.get(ext)
@@ -133,9 +183,9 @@ def seed_accounts(ctx: DemoContext) -> None:
                 parent=by_name[spec.parent] if spec.parent else None,
                 segment=spec.segment,
                 ltp=Decimal(spec.ltp),
-                industry=spec.industry,
-                sector=spec.sector,
-                territory=territory.get(owner.team_id, ""),
+                industry=_entry(industries, spec.industry),
+                sector=_entry(sectors, spec.sector),
+                territory=_entry(territories, territory.get(owner.team_id, "")),
                 owner=owner,
                 description=spec.description,
             )
@@ -324,9 +374,10 @@ def seed_deployments(ctx: DemoContext) -> None:
     rng = ctx.rng_for("deployments")
     existing = set(
         ProductDeployment.objects.filter(account__in=ctx.accounts.values()).values_list(
-            "account_id", "product"
+            "account_id", "product__name"
         )
     )
+    catalogue = _entries(KINDS["products"].model)
     for spec, account in _account_specs(ctx):
         employees = max(round(spec.ltp / rng.uniform(600, 1400), -1), 60)
         products = [rng.choice(SUITES), *rng.sample(PRODUCTS, rng.randint(1, 4))]
@@ -344,7 +395,7 @@ def seed_deployments(ctx: DemoContext) -> None:
             deployment_create(
                 actor=ctx.actor,
                 account=account,
-                product=product.name,
+                product=_entry(catalogue, product.name),
                 licensed_seats=licensed,
                 active_seats=active,
                 is_current_version=current,

@@ -1,10 +1,13 @@
 """One FilterSet per list, shared by the page and the API (core.api.filters)."""
 
 import django_filters
+from django.db.models import Q
+from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import BooleanFilter  # true/false and 1/0
 
 from core.api.filters import IdFilter, SearchFilter, SortFilter, SyncFilterSet, UsernameFilter
 
+from .catalogues import normalise
 from .models import (
     Account,
     AccountTeamMember,
@@ -17,14 +20,30 @@ from .models import (
 ACCOUNT_STATUSES = {"active": True, "inactive": False, "all": None}
 
 
+class CatalogueFilter(django_filters.CharFilter):
+    """A catalogue value (accounts.catalogues) by its slug or its name, case-insensitive."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "A value's slug or name (case-insensitive).")
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        text = normalise(value)
+        name = self.field_name
+        by_slug = Q(**{f"{name}__slug": text.lower()})
+        return qs.filter(by_slug | Q(**{f"{name}__name__iexact": text}))
+
+
 class AccountFilter(SyncFilterSet):
     """The accounts list: the page (/accounts/) and GET /api/v1/accounts/."""
 
-    q = SearchFilter(fields=["name", "external_id", "industry"])
+    q = SearchFilter(fields=["name", "external_id", "industry__name"])
     segment = django_filters.ChoiceFilter(choices=Account.Segment.choices)
-    sector = django_filters.CharFilter()
-    industry = django_filters.CharFilter()
-    territory = django_filters.CharFilter()
+    sector = CatalogueFilter()
+    industry = CatalogueFilter()
+    territory = CatalogueFilter()
     owner = UsernameFilter(field_name="owner__username")
     # A parent outside the user's view reads as null: filtering by it must not name it.
     parent = IdFilter(field_name="parent_id", visible_model=Account)
@@ -40,8 +59,8 @@ class AccountFilter(SyncFilterSet):
         fields=[
             ("name", "name"),
             ("segment", "segment"),
-            ("sector", "sector"),
-            ("territory", "territory"),
+            ("sector__name", "sector"),
+            ("territory__name", "territory"),
             ("owner__username", "owner"),
             ("ltp", "ltp"),
             ("updated_at", "updated"),
@@ -138,7 +157,7 @@ class RevenueFilter(SyncFilterSet):
 
 class DeploymentFilter(SyncFilterSet):
     account = IdFilter(field_name="account_id")
-    product = django_filters.CharFilter()
+    product = CatalogueFilter()
     is_current_version = BooleanFilter()
 
     class Meta:

@@ -7,13 +7,15 @@ which own every write. The optimistic-lock machinery they stand on lives in core
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
 from core.forms import (
-    DATE_INPUT,
     PersonChoiceField,
     VersionedModelForm,
     apply_bootstrap,
+    display_date,
     person_label,
 )
 from core.pickers import ReferenceField, person_exact_q
@@ -21,6 +23,7 @@ from teams.models import User
 
 from . import selectors
 from .access import assignable_owners, can_reassign, member_candidates
+from .catalogues import kind_of, normalise
 from .models import Account, AccountTeamMember, Agreement, ProductDeployment
 
 PERSON_SEARCH = ["username", "first_name", "last_name", "email"]
@@ -56,6 +59,39 @@ def person_picker(*, queryset, url: str, **kwargs) -> ReferenceField:
     )
 
 
+class CatalogueChoiceField(forms.ModelChoiceField):
+    """A select of catalogue values (option values are ids); a posted slug or name
+    (case-insensitive) is understood too, e.g. from a link or a script."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            text = normalise(value)
+            match = self.queryset.filter(Q(slug=text.lower()) | Q(name__iexact=text)).first()
+            if match is None:
+                raise
+            return match
+
+
+def catalogue_choices(form: forms.ModelForm, name: str) -> None:
+    """A catalogue field offers the active values, and the row's current one even when
+    sales operations have since deactivated it (saving the form again keeps it)."""
+    old = form.fields[name]
+    model = old.queryset.model
+    current = getattr(form.instance, f"{name}_id", None)
+    condition = Q(is_active=True) | Q(pk=current) if current else Q(is_active=True)
+    field = form.fields[name] = CatalogueChoiceField(
+        queryset=model.objects.filter(condition),
+        required=old.required,
+        label=old.label,
+        help_text=old.help_text,
+    )
+    field.empty_label = f"— Choose a {kind_of(model).noun} —" if field.required else "—"
+    if not field.help_text:
+        field.help_text = "Sales operations manage this list."
+
+
 class AccountForm(VersionedModelForm):
     owner = PersonChoiceField(
         queryset=User.objects.none(), help_text="The account manager who owns the account."
@@ -79,7 +115,7 @@ class AccountForm(VersionedModelForm):
         labels = {
             "external_id": "External id",
             "parent": "Parent account",
-            "ltp": "Long-term potential (LTP), USD",
+            "ltp": "Long-term potential (LTP)",
             "is_active": "Active account",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
@@ -130,12 +166,11 @@ class AccountForm(VersionedModelForm):
             self.initial["owner"] = owner_id
             owner.disabled = True
             owner.help_text = "Only the owning team's manager or sales operations reassign it."
-        self.fields["ltp"].widget.attrs.update({"min": "0", "step": "1", "inputmode": "decimal"})
         self.fields[
             "description"
         ].help_text = "What the customer does and what matters to them this year."
-        for name in ("industry", "sector", "territory"):
-            self.fields[name].widget.attrs["list"] = f"{name}-options"
+        for name in ("sector", "industry", "territory"):
+            catalogue_choices(self, name)
         apply_bootstrap(self)
 
 
@@ -146,10 +181,9 @@ class AgreementForm(VersionedModelForm):
         labels = {
             "start_date": "Start date",
             "end_date": "End date",
-            "annual_value": "Annual value, USD",
+            "annual_value": "Annual value",
             "renews": "Renews",
         }
-        widgets = {"start_date": DATE_INPUT, "end_date": DATE_INPUT}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,8 +196,9 @@ class AgreementForm(VersionedModelForm):
             queryset = queryset.exclude(pk=agreement.pk)
         renews.queryset = queryset
         renews.empty_label = "— Nothing (a new agreement) —"
-        renews.label_from_instance = lambda a: f"{a.kind} {a.number} (ends {a.end_date:%d %b %Y})"
-        self.fields["annual_value"].widget.attrs.update({"min": "0", "step": "1"})
+        renews.label_from_instance = lambda a: (
+            f"{a.kind} {a.number} (ends {display_date(a.end_date)})"
+        )
         apply_bootstrap(self)
 
 
@@ -183,6 +218,7 @@ class DeploymentForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        catalogue_choices(self, "product")
         apply_bootstrap(self)
 
 
@@ -223,3 +259,22 @@ class TeamMemberForm(VersionedModelForm):
         )
         self.fields["role"].choices = [("", "— Choose a role —"), *AccountTeamMember.Role.choices]
         apply_bootstrap(self)
+
+
+class CatalogueEntryForm(VersionedModelForm):
+    class Meta:
+        fields = ["name", "slug", "order", "is_active"]
+        labels = {"is_active": "Active (offered in forms and filters)"}
+        help_texts = {
+            "slug": "Used in links and by API clients. Made from the name when left empty.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        apply_bootstrap(self)
+
+
+def catalogue_form(model) -> type[CatalogueEntryForm]:
+    """The add/edit form of one catalogue."""
+    return forms.modelform_factory(model, form=CatalogueEntryForm)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -23,6 +24,68 @@ def ltp_below_threshold_q() -> Q:
     return Q(segment=Account.Segment.MATURE, ltp__lt=minimum["mature"]) | Q(
         segment=Account.Segment.EMERGING, ltp__lt=minimum["emerging"]
     )
+
+
+# --- catalogues ----------------------------------------------------------------------
+
+
+class CatalogueQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class CatalogueEntry(VersionedModel):
+    """One value of a controlled vocabulary that sales operations manage (accounts.catalogues):
+    accounts pick their sector, industry and territory, deployments their product, from
+    these. A deactivated value stays on the rows that have it and is offered no more."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, db_index=False)
+    is_active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Lists show lower numbers first, then by name."
+    )
+
+    objects = CatalogueQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="%(app_label)s_%(class)s_unique_name",
+                violation_error_message="A value with this name exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                name="%(app_label)s_%(class)s_unique_slug",
+                violation_error_message="A value with this slug exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sector(CatalogueEntry):
+    class Meta(CatalogueEntry.Meta):
+        pass
+
+
+class Industry(CatalogueEntry):
+    class Meta(CatalogueEntry.Meta):
+        verbose_name_plural = "industries"
+
+
+class Territory(CatalogueEntry):
+    class Meta(CatalogueEntry.Meta):
+        verbose_name_plural = "territories"
+
+
+class Product(CatalogueEntry):
+    class Meta(CatalogueEntry.Meta):
+        pass
 
 
 class AccountQuerySet(VisibleQuerySet):
@@ -63,11 +126,25 @@ class Account(VersionedModel):
             "Minimum 1,000,000 for mature and 500,000 for emerging accounts."
         ),
     )
-    industry = models.CharField(max_length=100, blank=True, help_text="e.g. Banking, Telecoms")
-    sector = models.CharField(
-        max_length=60, blank=True, help_text="e.g. Commercial, Public, Academic"
+    industry = models.ForeignKey(
+        Industry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        help_text="e.g. Banking, Telecoms",
     )
-    territory = models.CharField(max_length=120, blank=True)
+    sector = models.ForeignKey(
+        Sector,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        help_text="e.g. Commercial, Public, Academic",
+    )
+    territory = models.ForeignKey(
+        Territory, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -360,7 +437,7 @@ class ProductDeployment(VersionedModel):
     visibility_account_path = "account"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="deployments")
-    product = models.CharField(max_length=120)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deployments")
     licensed_seats = models.PositiveIntegerField(default=0)
     active_seats = models.PositiveIntegerField(default=0)
     is_current_version = models.BooleanField(default=True)
@@ -368,7 +445,7 @@ class ProductDeployment(VersionedModel):
     objects = VisibleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["product"]
+        ordering = ["product__order", "product__name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "product"],

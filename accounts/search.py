@@ -14,7 +14,8 @@ from .models import Account
 
 def _hit(account: Account) -> SearchHit:
     owner = account.owner.get_full_name() or account.owner.username
-    detail = " · ".join(part for part in [account.external_id, owner, account.territory] if part)
+    territory = account.territory.name if account.territory else ""
+    detail = " · ".join(part for part in [account.external_id, owner, territory] if part)
     return SearchHit(
         title=account.name,
         url=reverse("accounts:detail", args=[account.pk]),
@@ -30,7 +31,7 @@ class AccountSearch:
     def search(self, *, user, q: str, limit: int) -> SearchGroup:
         # Inactive accounts are found too (someone may look for a dormant one by name), and
         # "See all" says so with status=all; active ones come first.
-        visible = Account.objects.visible_to(user).select_related("owner")
+        visible = Account.objects.visible_to(user).select_related("owner", "territory")
         matches = AccountFilter.base_filters["q"].filter(visible, q)
         return SearchGroup.from_queryset(
             self,

@@ -33,19 +33,24 @@ from .models import (
     Account,
     AccountTeamMember,
     Agreement,
+    Industry,
     ProductDeployment,
     RevenueRecord,
+    Sector,
+    Territory,
     ltp_below_threshold_q,
 )
 
 # The kinds of data (core.cache) the account lists' cached reads are built on.
 ACCOUNT_DATA = ("accounts", "people")
+# The catalogue values an account names, read with it (one join each, no query per row).
+CATALOGUE_RELATED = ("sector", "industry", "territory")
 
 
 def account_list(*, user: User) -> QuerySet[Account]:
     """The accounts `user` sees, with owner loaded and the parent named only when the user
     may see it too (`visible_parent_id`, `visible_parent_name`: None otherwise)."""
-    qs = Account.objects.visible_to(user).select_related("owner")
+    qs = Account.objects.visible_to(user).select_related(*CATALOGUE_RELATED, "owner")
     ids = visible_account_ids(user)
     if ids is None:
         return qs.annotate(visible_parent_id=F("parent_id"), visible_parent_name=F("parent__name"))
@@ -64,14 +69,15 @@ def accounts_by_reference(*, user: User, ids, external_ids) -> list[Account]:
 
 
 def account_filter_options(*, user: User) -> dict[str, list]:
-    """Distinct values for the list filters, drawn from what the user can see. Cached per
-    user until an account or a person changes (core.cache)."""
+    """Options for the list filters: the catalogues' active values as (slug, name), and the
+    owners the user can see. Cached per user until an account, a catalogue or a person
+    changes (core.cache)."""
 
     def compute() -> dict[str, list]:
         qs = Account.objects.visible_to(user)
 
-        def distinct(field: str) -> list[str]:
-            return [v for v in qs.order_by(field).values_list(field, flat=True).distinct() if v]
+        def catalogue(model) -> list[tuple[str, str]]:
+            return list(model.objects.active().values_list("slug", "name"))
 
         owners = (
             User.objects.filter(pk__in=qs.values("owner_id"))
@@ -79,9 +85,9 @@ def account_filter_options(*, user: User) -> dict[str, list]:
             .values_list("username", "first_name", "last_name")
         )
         return {
-            "sectors": distinct("sector"),
-            "territories": distinct("territory"),
-            "industries": distinct("industry"),
+            "sectors": catalogue(Sector),
+            "territories": catalogue(Territory),
+            "industries": catalogue(Industry),
             "owners": [
                 {"username": u, "name": f"{first} {last}".strip() or u} for u, first, last in owners
             ],
@@ -93,7 +99,9 @@ def account_filter_options(*, user: User) -> dict[str, list]:
 def account_get(*, user: User, pk: int) -> Account:
     """One visible account, or Account.DoesNotExist (pages and API answer 404)."""
     return (
-        Account.objects.visible_to(user).select_related("owner", "parent", "owner__team").get(pk=pk)
+        Account.objects.visible_to(user)
+        .select_related(*CATALOGUE_RELATED, "owner", "parent", "owner__team")
+        .get(pk=pk)
     )
 
 
@@ -122,7 +130,7 @@ def revenue_list(*, user: User) -> QuerySet[RevenueRecord]:
 
 
 def deployment_list(*, user: User) -> QuerySet[ProductDeployment]:
-    return ProductDeployment.objects.visible_to(user)
+    return ProductDeployment.objects.visible_to(user).select_related("product")
 
 
 def account_revenue_by_fiscal_year(*, account: Account) -> list[tuple[int, Decimal]]:
@@ -278,7 +286,7 @@ def account_counts(*, user: User) -> dict[str, int]:
 
 
 def account_deployments(*, account: Account) -> QuerySet[ProductDeployment]:
-    return account.deployments.order_by("product", "pk")
+    return account.deployments.select_related("product").order_by("product", "pk")
 
 
 def account_visible_parent(*, user: User, account: Account) -> Account | None:

@@ -23,15 +23,22 @@ from .access import (
     check_add_member,
     check_change,
     check_create_account,
+    check_manage_catalogues,
     check_reassign,
 )
+from .catalogues import normalise, slug_for
 from .models import (
     PERIOD_MESSAGE,
     Account,
     AccountTeamMember,
     Agreement,
+    CatalogueEntry,
+    Industry,
+    Product,
     ProductDeployment,
     RevenueRecord,
+    Sector,
+    Territory,
 )
 
 ACCOUNT_FIELDS = (
@@ -51,7 +58,65 @@ TEAM_MEMBER_FIELDS = ("user", "name", "email", "role", "notes")
 AGREEMENT_FIELDS = ("kind", "number", "start_date", "end_date", "annual_value", "renews")
 DEPLOYMENT_FIELDS = ("product", "licensed_seats", "active_seats", "is_current_version")
 REVENUE_FIELDS = ("period", "amount", "source")
+CATALOGUE_FIELDS = ("name", "slug", "is_active", "order")
 CYCLE_MESSAGE = "An account cannot be downstream of itself (or of its own downstream accounts)."
+
+
+# --- catalogues ---------------------------------------------------------------------
+
+
+def _catalogue_data(model: type[CatalogueEntry], data: dict[str, Any], pk: int | None) -> dict:
+    """Names are stored in one spelling; an empty slug is made from the name."""
+    data = dict(data)
+    if "name" in data:
+        data["name"] = normalise(data["name"] or "")
+    if "slug" in data or pk is None:
+        slug = (data.get("slug") or "").strip().lower()
+        if not slug:
+            taken = set(model.objects.exclude(pk=pk).values_list("slug", flat=True))
+            slug = slug_for(data.get("name", ""), taken)
+        data["slug"] = slug
+    return data
+
+
+@transaction.atomic
+def catalogue_create(
+    *,
+    actor: User,
+    model: type[CatalogueEntry],
+    name: str,
+    slug: str = "",
+    is_active: bool = True,
+    order: int = 0,
+) -> CatalogueEntry:
+    """A new sector, industry, territory or product (ops only)."""
+    check_manage_catalogues(actor)
+    data = _catalogue_data(
+        model, {"name": name, "slug": slug, "is_active": is_active, "order": order}, None
+    )
+    entry = model_create(model=model, data=data)
+    invalidate("accounts")  # the list filters offer the catalogues
+    return entry
+
+
+@transaction.atomic
+def catalogue_update(
+    *,
+    actor: User,
+    instance: CatalogueEntry,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> CatalogueEntry:
+    """Rename, reorder or (de)activate a value: rows keep it; a deactivated value is no
+    longer offered."""
+    check_manage_catalogues(actor)
+    data = _catalogue_data(type(instance), data, instance.pk)
+    instance, changed = model_update(
+        instance=instance, data=data, fields=CATALOGUE_FIELDS, expected_version=expected_version
+    )
+    if changed:
+        invalidate("accounts")
+    return instance
 
 
 # --- accounts -----------------------------------------------------------------------
@@ -74,9 +139,9 @@ def account_create(
     external_id: str | None = None,
     parent: Account | None = None,
     segment: str = Account.Segment.MATURE,
-    industry: str = "",
-    sector: str = "",
-    territory: str = "",
+    industry: Industry | None = None,
+    sector: Sector | None = None,
+    territory: Territory | None = None,
     is_active: bool = True,
     description: str = "",
 ) -> Account:
@@ -234,7 +299,7 @@ def deployment_create(
     *,
     actor: User,
     account: Account,
-    product: str,
+    product: Product,
     licensed_seats: int = 0,
     active_seats: int = 0,
     is_current_version: bool = True,

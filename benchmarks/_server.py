@@ -118,12 +118,14 @@ def gunicorn(
     workers: int = WORKERS,
     access_log: str | None = None,
     access_format: str | None = None,
+    port: int | None = None,
 ) -> Iterator[int]:
     """Start gunicorn on a free port of 127.0.0.1, wait until /healthz answers, yield the
     port; stop it (and only it) on the way out. Call collect_static first. With
     `access_log`, gunicorn writes a line per request there in `access_format` (gunicorn's
-    atoms: `%(D)s` is the time the worker spent on it, in microseconds)."""
-    port = free_port()
+    atoms: `%(D)s` is the time the worker spent on it, in microseconds). `port`: this one
+    instead of a free one."""
+    port = port or free_port()
     handle, log_path = tempfile.mkstemp(prefix="keyplan-bench-gunicorn-", suffix=".log")
     os.close(handle)
     command = [

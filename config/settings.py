@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.KeyplanAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     # Per user (per client IP when anonymous); counted in the default cache, which is Redis
     # when REDIS_URL is set and otherwise per process. Over the rate: 429 with Retry-After.
@@ -273,6 +273,23 @@ SPECTACULAR_SETTINGS = {
     # 401 to them; Swagger UI (config/urls.py) sends anonymous browsers to the sign-in page.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger groups operations by tag (core.api.schema.KeyplanAutoSchema): a viewset's
+    # `schema_tag`, else the resource's first path segment after this prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "TAGS": [
+        {"name": "people", "description": "Users, teams and quotas."},
+        {"name": "accounts", "description": "Customer accounts and their virtual teams."},
+        {"name": "agreements", "description": "Licensing agreements and renewal status."},
+        {"name": "revenue", "description": "The AR ledger, one record or in bulk."},
+        {"name": "deployments", "description": "Products deployed, seats and adoption."},
+        {"name": "opportunities", "description": "The pipeline: opportunities and escalations."},
+        {"name": "stages", "description": "The pipeline's stages (ops maintain them)."},
+        {"name": "partners", "description": "Partners that attach to opportunities."},
+        {
+            "name": "catalogues",
+            "description": "Sectors, industries, territories and products (ops maintain them).",
+        },
+    ],
     # One name per choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {
         "AgreementKindEnum": "accounts.models.Agreement.Kind",
@@ -298,6 +315,13 @@ LTP_MINIMUM = {
     "emerging": env.int("LTP_MINIMUM_EMERGING", default=500_000),
 }
 AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
+# One date format across the product: how pages print dates (Django's date-filter codes) and
+# how forms show and read them (strftime codes; ISO YYYY-MM-DD is always accepted too). The
+# default is the Nigerian day-month order. The API always speaks ISO dates.
+KEYPLAN_DATE_FORMAT = env.str("KEYPLAN_DATE_FORMAT", default="j M Y")
+KEYPLAN_DATE_INPUT_FORMAT = env.str("KEYPLAN_DATE_INPUT_FORMAT", default="%d/%m/%Y")
+# The currency money inputs are labelled with (amounts are stored without one).
+KEYPLAN_CURRENCY = env.str("KEYPLAN_CURRENCY", default="USD")
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
 # An open opportunity nobody changed for this many days is flagged stale on the pipeline pages.
 OPPORTUNITY_STALE_DAYS = env.int("OPPORTUNITY_STALE_DAYS", default=60)
@@ -341,6 +365,7 @@ KEYPLAN_ACCOUNT_SECTIONS = [
 # its usual order (revenue, which grows every month, last).
 KEYPLAN_DEMO_PARTS = [
     "teams.demo.seed_people",
+    "accounts.demo.seed_catalogues",
     "accounts.demo.seed_accounts",
     "accounts.demo.seed_account_teams",
     "accounts.demo.seed_agreements",
@@ -355,6 +380,7 @@ KEYPLAN_DEMO_PARTS = [
 KEYPLAN_BOOK_PARTS = [
     "teams.book.generate_people",
     "teams.book.generate_quotas",
+    "accounts.book.generate_catalogues",
     "accounts.book.generate_accounts",
     "accounts.book.generate_account_teams",
     "accounts.book.generate_agreements",

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from core import views as core_views
 from core.api.docs import SchemaView, SwaggerView
 from metrics import views as metrics_views
@@ -11,6 +12,19 @@ urlpatterns = [
     path("", metrics_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("people/", include("teams.urls")),
+    # The catalogues accounts pick from live in the people area (ops' tools).
+    path("people/catalogues/<str:kind>/", account_views.catalogue_list, name="catalogue"),
+    path(
+        "people/catalogues/<str:kind>/new/",
+        account_views.catalogue_create,
+        name="catalogue_create",
+    ),
+    path(
+        "people/catalogues/<str:kind>/<int:pk>/edit/",
+        account_views.catalogue_edit,
+        name="catalogue_edit",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("fiscal-year/", core_views.set_fiscal_year, name="set_fiscal_year"),

@@ -8,10 +8,12 @@ service's ValidationError with `add_service_errors` (core.pages.save_form does b
 """
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,8 +21,123 @@ from django.db import models
 
 # Hidden fields that guard an edit; never passed to a service as data.
 CONTROL_FIELDS = {"version", "original"}
-# A native date picker that posts ISO dates.
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# --- dates --------------------------------------------------------------------------
+# One date format across the product (settings.KEYPLAN_DATE_INPUT_FORMAT, day-month-year by
+# default). A text input, not <input type="date">: a native date input shows the browser's
+# locale (mm/dd/yyyy in an en-US browser) whatever the page says, and it cannot be told
+# otherwise without JavaScript. The text input shows and takes the product's format, with a
+# placeholder and a pattern, and works without JavaScript; ISO dates are accepted too.
+
+DATE_PLACEHOLDERS = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%y": "yy"}
+
+
+def date_input_formats() -> list[str]:
+    """The product's input format first, then ISO and a few unambiguous spellings."""
+    first = settings.KEYPLAN_DATE_INPUT_FORMAT
+    others = ["%Y-%m-%d", "%d %b %Y", "%d %B %Y"]
+    return [first, *(f for f in others if f != first)]
+
+
+def date_placeholder() -> str:
+    text = settings.KEYPLAN_DATE_INPUT_FORMAT
+    for code, word in DATE_PLACEHOLDERS.items():
+        text = text.replace(code, word)
+    return text
+
+
+class KeyplanDateInput(forms.DateInput):
+    def __init__(self, attrs=None):
+        attrs = {
+            "placeholder": date_placeholder(),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            **(attrs or {}),
+        }
+        super().__init__(attrs=attrs, format=settings.KEYPLAN_DATE_INPUT_FORMAT)
+
+
+class KeyplanDateField(forms.DateField):
+    """A date typed in the product's format (27/11/2026 by default) or ISO (2026-11-27)."""
+
+    widget = KeyplanDateInput
+    default_error_messages = {"invalid": "Enter a date as %(example)s."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", date_input_formats())
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value.strip() if isinstance(value, str) else value)
+        except ValidationError as exc:
+            if exc.code != "invalid":
+                raise
+            example = datetime.date(2026, 11, 27).strftime(settings.KEYPLAN_DATE_INPUT_FORMAT)
+            raise ValidationError(
+                self.error_messages["invalid"] % {"example": f"{date_placeholder()} ({example})"},
+                code="invalid",
+            ) from None
+
+
+# Kept for forms that name a widget: the product's date input.
+DATE_INPUT = KeyplanDateInput()
+
+
+def display_date(value: datetime.date | None) -> str:
+    """A date as the pages print it (settings.KEYPLAN_DATE_FORMAT: 27 Nov 2026)."""
+    from django.utils.dateformat import format as date_format
+
+    return date_format(value, settings.KEYPLAN_DATE_FORMAT) if value else ""
+
+
+# --- money --------------------------------------------------------------------------
+# Browser forms accept thousands separators ("1,000,000", "1 000 000") and show amounts with
+# them, behind a currency prefix; the API keeps plain decimals (DRF's own fields).
+
+GROUPED = re.compile(r"^[-+]?\d{1,3}(?:([,\s\u00a0\u202f'])\d{3})?(?:\1\d{3})*(?:\.\d*)?$")
+
+
+def parse_money(value: str) -> str:
+    """ "1,250,000.50" -> "1250000.50"; one separator, in groups of three, or none at all."""
+    text = value.strip()
+    if GROUPED.match(text):
+        return re.sub(r"[,\s\u00a0\u202f']", "", text)
+    return text
+
+
+class MoneyInput(forms.TextInput):
+    template_name = "core/widgets/money.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            text = f"{value:,.2f}"
+            return text.removesuffix(".00")
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["currency"] = settings.KEYPLAN_CURRENCY
+        return context
+
+
+class MoneyField(forms.DecimalField):
+    """An amount of money: thousands separators accepted and normalised, a currency prefix."""
+
+    widget = MoneyInput
+    default_error_messages = {"invalid": "Enter an amount such as 1,250,000 or 1250000.50."}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = parse_money(value)
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        return {}  # no step/min/max: a text input (DecimalField adds them to number inputs)
 
 
 def person_label(user: AbstractUser) -> str:
@@ -34,6 +151,16 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: AbstractUser) -> str:
         return person_label(obj)
+
+
+def keyplan_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """The form field for a model field, with the product's date and money inputs: a
+    ModelForm's `formfield_callback` (VersionedModelForm sets it)."""
+    if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("form_class", KeyplanDateField)
+    elif isinstance(db_field, models.DecimalField) and db_field.decimal_places == 2:
+        kwargs.setdefault("form_class", MoneyField)
+    return db_field.formfield(**kwargs)
 
 
 def apply_bootstrap(form: forms.BaseForm) -> None:
@@ -98,7 +225,18 @@ def field_value(instance: models.Model, name: str) -> Any:
     return getattr(instance, field.attname)
 
 
-class VersionedModelForm(forms.ModelForm):
+class KeyplanModelFormMetaclass(forms.models.ModelFormMetaclass):
+    """Every model form of the product builds its date and money fields with
+    `keyplan_formfield`, unless its Meta names another formfield_callback."""
+
+    def __new__(mcs, name, bases, attrs):
+        meta = attrs.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(keyplan_formfield)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class VersionedModelForm(forms.ModelForm, metaclass=KeyplanModelFormMetaclass):
     """A ModelForm for a VersionedModel.
 
     On an existing row it carries the version the user loaded (the service refuses a save

@@ -15,6 +15,7 @@ Rows are written in key order, so two overlapping batches lock rows in the same 
 never deadlock.
 """
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-# SQLite allows 32,766 bound parameters a statement; stay well under it.
+# SQLite allows 32,766 bound parameters a statement, PostgreSQL 65,535; stay well under.
 MAX_PARAMS = 20_000
+MAX_PARAMS_POSTGRESQL = 60_000
+
+
+def _max_params() -> int:
+    return MAX_PARAMS_POSTGRESQL if connection.vendor == "postgresql" else MAX_PARAMS
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ def _column(model: type[models.Model], name: str) -> models.Field:
     return model._meta.get_field(name)
 
 
+@functools.lru_cache(maxsize=256)
 def _preparer(field: models.Field) -> Callable[[Any], Any]:
     """How a validated value of `field` goes to the database, decided once per column (the
     general get_db_prep_save per value cost more than the write itself on a large upload)."""
@@ -44,7 +51,14 @@ def _preparer(field: models.Field) -> Callable[[Any], Any]:
     if field.is_relation:
         return lambda value: value.pk if isinstance(value, models.Model) else value
     if isinstance(field, models.DateTimeField):
-        return lambda value: field.get_db_prep_save(value, connection)
+        # An aware datetime (what services pass: timezone.now()) goes straight to the
+        # adapter; anything else takes the field's full path (naive-time warning and all).
+        def datetime_value(value):
+            if value is not None and value.tzinfo is not None:
+                return ops.adapt_datetimefield_value(value)
+            return field.get_db_prep_save(value, connection)
+
+        return datetime_value
     if isinstance(field, models.DateField):
         return lambda value: None if value is None else ops.adapt_datefield_value(value)
     if isinstance(field, models.DecimalField):
@@ -92,7 +106,7 @@ def upsert(
 
     outcome: dict[tuple, UpsertResult] = {}
     per_row = len(fields) + 3
-    chunk = max(1, MAX_PARAMS // per_row)
+    chunk = max(1, _max_params() // per_row)
     for start in range(0, len(ordered), chunk):
         keys = ordered[start : start + chunk]
         outcome.update(_upsert_chunk(model, unique, update, keys, keyed))
@@ -157,7 +171,7 @@ def _lookup(model, unique, keys: list[tuple]) -> dict[tuple, int]:
     table = qn(model._meta.db_table)
     names = [f"k{i}" for i in range(len(unique))]
     found: dict[tuple, int] = {}
-    chunk = max(1, MAX_PARAMS // len(unique))
+    chunk = max(1, _max_params() // len(unique))
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
         values = ", ".join(["(" + ", ".join(["%s"] * len(unique)) + ")"] * len(part))
@@ -174,3 +188,25 @@ def _lookup(model, unique, keys: list[tuple]) -> dict[tuple, int]:
             for pk, *key_values in cursor.fetchall():
                 found[_normalise_key(unique, key_values)] = pk
     return found
+
+
+def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, fields: Sequence[str]):
+    """Plain `INSERT INTO <table> (<fields>) VALUES ...` of validated rows (dicts of field
+    name -> value), in chunks under the parameter limit: for append-only rows written beside
+    an upsert (history), without building a model instance per row as bulk_create does."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    columns = [_column(model, name) for name in fields]
+    preps = [(f.name, _preparer(f)) for f in columns]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    head = (
+        f"INSERT INTO {qn(model._meta.db_table)} "
+        f"({', '.join(qn(f.column) for f in columns)}) VALUES "
+    )
+    chunk = max(1, _max_params() // len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            params = [prep(row[name]) for row in part for name, prep in preps]
+            cursor.execute(head + ", ".join([placeholders] * len(part)), params)

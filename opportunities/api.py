@@ -28,6 +28,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import Account, Agreement
 from core.api.bulk import BulkEnvelopeSerializer, bulk_response_serializer, run_bulk
+from core.api.exceptions import PreconditionFailed
 from core.api.records import (
     Choice,
     Date,
@@ -38,7 +39,7 @@ from core.api.records import (
     Text,
 )
 from core.api.serializers import UsernameField, VersionedModelSerializer, VisibleRelatedField
-from core.api.viewsets import ServiceModelViewSet, ServiceSet
+from core.api.viewsets import ServiceModelViewSet, ServiceSet, _etag_matches
 from core.exceptions import StaleVersionError
 
 from . import selectors, services
@@ -454,6 +455,7 @@ class OpportunityViewSet(ServiceModelViewSet):
         raw = {**body, "source": source, "external_id": external_id}
         with transaction.atomic():
             batch = sync_batch(request.user, [raw])
+            self._check_if_match_by_key(request, batch, source, external_id)
             row, errors = validate_record(raw, {"batch": batch})
             if errors:
                 if "version" in errors and len(errors) == 1:
@@ -470,6 +472,18 @@ class OpportunityViewSet(ServiceModelViewSet):
             instance = selectors.opportunity_list(user=request.user).get(pk=result["id"])
         code = status.HTTP_201_CREATED if result["status"] == "created" else status.HTTP_200_OK
         return self._with_etag(Response(self.get_serializer(instance).data, status=code), instance)
+
+    def _check_if_match_by_key(self, request, batch, source: str, external_id: str) -> None:
+        """If-Match against the stored (locked) row: 412 when it changed since, or when there
+        is no such row (that you see): If-Match, even `*`, asks for an existing one."""
+        if_match = request.headers.get("If-Match")
+        if not if_match:
+            return
+        existing = batch.existing.get((source.strip(), external_id.strip()))
+        if existing is None or existing["account"] not in batch.account_owner:
+            raise PreconditionFailed()
+        if not _etag_matches(if_match, f'"{existing["id"]}-{existing["version"]}"'):
+            raise PreconditionFailed()
 
 
 def register(router) -> None:

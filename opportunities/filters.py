@@ -13,7 +13,7 @@ from core.api.filters import IdFilter, SearchFilter, SortFilter, SyncFilterSet, 
 from core.fiscal import fiscal_year_bounds
 
 from .models import ForecastCategory, Opportunity, Partner, Stage
-from .selectors import SLIP_COUNT, slips_subquery
+from .selectors import SLIP_COUNT, slipped_ids
 
 STATUSES = {
     "open": {"stage__is_closed": False},
@@ -126,12 +126,9 @@ class OpportunityFilter(SyncFilterSet):
         return queryset.filter(**STATUSES.get(value, {}))
 
     def filter_slipped(self, queryset, name, value):
-        # The pipeline pages' selector annotates `slips` already; the API's does not.
-        if "slips" not in queryset.query.annotations:
-            queryset = queryset.annotate(slips=slips_subquery())
         if value:
-            return queryset.filter(slips__gte=SLIP_COUNT)
-        return queryset.filter(slips__lt=SLIP_COUNT)
+            return queryset.filter(pk__in=slipped_ids())
+        return queryset.exclude(pk__in=slipped_ids())
 
 
 class StageFilter(SyncFilterSet):

@@ -124,16 +124,23 @@ class Opportunity(VersionedModel):
     visibility_account_path = "account"
     owner_field = "owner"
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    # The composite indexes in Meta lead with account, owner and stage: no single-column
+    # index beside them (each costs every sync write).
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="opportunities", db_index=False
+    )
     name = models.CharField(max_length=200)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="opportunities",
         help_text="The account manager who owns the deal.",
     )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NEW)
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities")
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="opportunities", db_index=False
+    )
     amount = models.DecimalField(
         **MONEY, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )
@@ -249,12 +256,23 @@ class StageChange(models.Model):
 
     visibility_account_path = "opportunity__account"
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="changes")
+    # Indexed by the composite (opportunity, field, changed_at) below, not on its own.
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     field = models.CharField(max_length=12, choices=Field.choices)
     from_value = models.CharField(max_length=60, blank=True)
     to_value = models.CharField(max_length=60, blank=True)
+    # Append-only history written a thousand rows at a time by sync: no index on who, and
+    # Django (not a database trigger per row) sets it to NULL when a user is deleted.
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     changed_at = models.DateTimeField(db_index=True)
 

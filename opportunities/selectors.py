@@ -98,6 +98,23 @@ def slips_subquery():
     return Coalesce(Subquery(pushes, output_field=IntegerField()), 0)
 
 
+def slipped_ids():
+    """A subquery of the ids of the opportunities whose close date was pushed later
+    SLIP_COUNT times or more: one grouped pass over the history, not a count per deal."""
+    return (
+        StageChange.objects.filter(
+            field=StageChange.Field.CLOSE_DATE,
+            from_value__gt="",
+            to_value__gt=F("from_value"),
+        )
+        .order_by()
+        .values("opportunity_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=SLIP_COUNT)
+        .values("opportunity_id")
+    )
+
+
 def with_pipeline_facts(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
     """Annotate what the pipeline pages show on every row, in the same query: `slips`
     (close-date pushes) and `open_escalation` (an escalation waits for a decision)."""

@@ -12,6 +12,7 @@ rule. Every change of stage, amount or close date is recorded as a StageChange r
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -499,9 +500,14 @@ class SyncBatch:
         if keys:
             sources = {s for s, _ in keys}
             externals = {e for _, e in keys}
+            by_key = (
+                Q(source=next(iter(sources)), external_id__in=externals)
+                if len(sources) == 1  # the usual batch: one system's rows
+                else Q(source__in=sources, external_id__in=externals)
+            )
             rows = (
-                Opportunity.objects.select_for_update()
-                .filter(source__in=sources, external_id__in=externals)
+                Opportunity.objects.select_for_update(no_key=True)
+                .filter(by_key)
                 .order_by("source", "external_id")
                 .values(
                     "id",
@@ -667,6 +673,7 @@ class SyncBatch:
 
 
 _FK = {"account", "owner", "stage", "agreement"}
+CHANGE_FIELDS = ("opportunity", "field", "from_value", "to_value", "changed_by", "changed_at")
 
 
 def _changed_tracked(before: dict | None, after: dict, stage_by_id: dict) -> list[tuple]:
@@ -697,6 +704,14 @@ def _changed_tracked(before: dict | None, after: dict, stage_by_id: dict) -> lis
     return changes
 
 
+def _same(row: dict, existing: dict, batch: SyncBatch) -> bool:
+    """Whether writing `row` would change nothing of its stored row (partners included)."""
+    if any(row[name] != existing[name] for name in SYNC_COLUMNS):
+        return False
+    partners = row.get("partners")
+    return partners is None or set(partners) == batch.existing_partners.get(existing["id"], set())
+
+
 @transaction.atomic
 def opportunity_bulk_upsert(
     *, actor: User, batch: SyncBatch, rows: list[dict]
@@ -706,7 +721,7 @@ def opportunity_bulk_upsert(
     (through rows) and the StageChange rows in bulk. Returns {"id", "status"} per row, in
     order: created, updated, or unchanged (an identical resend writes nothing, not even
     version or updated_at). The write permission is asserted again on every row."""
-    from core.upsert import CREATED, UNCHANGED, UPDATED, upsert
+    from core.upsert import CREATED, UNCHANGED, UPDATED, UpsertResult, insert, upsert
 
     if batch.actor != actor:
         raise PermissionDeniedError(ACCOUNT_RULE)
@@ -716,12 +731,27 @@ def opportunity_bulk_upsert(
             raise PermissionDeniedError(ACCOUNT_RULE)
         if not batch.may_write(row["account"], row["owner"]):
             raise PermissionDeniedError(ACCOUNT_RULE)
-    results = upsert(
+    # A row identical to its stored (locked) self is left out of the statement: an
+    # identical resend reads and writes nothing more.
+    counts = Counter((row["source"], row["external_id"]) for row in rows)
+    kept: dict[int, UpsertResult] = {}
+    for index, row in enumerate(rows):
+        key = (row["source"], row["external_id"])
+        existing = batch.existing.get(key)
+        if existing is not None and counts[key] == 1 and _same(row, existing, batch):
+            kept[index] = UpsertResult(existing["id"], UNCHANGED)
+    written = upsert(
         Opportunity,
-        [{name: row[name] for name in (*SYNC_KEY, *SYNC_COLUMNS)} for row in rows],
+        [
+            {name: row[name] for name in (*SYNC_KEY, *SYNC_COLUMNS)}
+            for index, row in enumerate(rows)
+            if index not in kept
+        ],
         unique_fields=SYNC_KEY,
         update_fields=SYNC_COLUMNS,
     )
+    results = iter(written)
+    results = [kept[index] if index in kept else next(results) for index in range(len(rows))]
     statuses = [result.status for result in results]
     now = timezone.now()
     # A key sent twice in one batch: the last record wins (core.upsert), and only it writes
@@ -772,17 +802,16 @@ def opportunity_bulk_upsert(
             continue  # created a moment ago by another upload: its history is its own
         for field, before, after in _changed_tracked(existing, row, batch.stage_by_id):
             changes.append(
-                StageChange(
-                    opportunity_id=result.pk,
-                    field=field,
-                    from_value=before,
-                    to_value=after,
-                    changed_by=actor,
-                    changed_at=now,
-                )
+                {
+                    "opportunity": result.pk,
+                    "field": field,
+                    "from_value": before,
+                    "to_value": after,
+                    "changed_by": actor.pk,
+                    "changed_at": now,
+                }
             )
-    if changes:
-        StageChange.objects.bulk_create(changes)
+    insert(StageChange, changes, fields=CHANGE_FIELDS)
     return [
         {"id": result.pk, "status": status}
         for result, status in zip(results, statuses, strict=True)

@@ -36,6 +36,15 @@ PAGES = [
     ("accounts-ops", "/accounts/", "ops"),
     ("account", "/accounts/{am_account}/", "am"),
     ("renewals", "/accounts/renewals/", "am"),
+    # People and quotas in the product (teams.views), the catalogues ops manage, and the
+    # account form's money input, date and capacity warning (an AM over capacity).
+    ("people", "/people/", "ops"),
+    ("people-manager", "/people/", "manager"),
+    ("teams", "/people/teams/", "manager"),
+    ("quotas", "/people/quotas/", "manager"),
+    ("catalogues", "/people/catalogues/products/", "ops"),
+    ("account-new-over-capacity", "/accounts/new/", "chioma.okeke"),
+    ("agreement-new", "/accounts/{am_account}/agreements/new/", "am"),
 ]
 
 # (suffix, viewport, full_page)

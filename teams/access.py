@@ -91,6 +91,7 @@ def managed_team_ids(user) -> QuerySet:
 # --- writes --------------------------------------------------------------------------
 
 PEOPLE_RULE = "Only sales operations create and edit people and teams."
+PEOPLE_PAGES_RULE = "The people pages are for managers (their own team) and sales operations."
 QUOTA_RULE = "Only sales operations or the AM's manager set an AM's quota."
 
 
@@ -101,6 +102,11 @@ def can_manage_people(actor: User) -> bool:
 def check_manage_people(actor: User) -> None:
     if not can_manage_people(actor):
         raise PermissionDeniedError(PEOPLE_RULE)
+
+
+def can_view_people(actor: User) -> bool:
+    """The people, teams and quotas pages: ops (everyone) and managers (their own teams)."""
+    return is_active_user(actor) and (actor.is_ops or actor.is_manager)
 
 
 def can_set_quota(actor: User, am: User) -> bool:

@@ -72,6 +72,8 @@ class UserFilter(SyncFilterSet):
 class UserViewSet(ServiceModelViewSet):
     """People. Ops create and edit users; others read themselves and their team."""
 
+    schema_tag = "people"
+
     serializer_class = UserSerializer
     filterset_class = UserFilter
     ordering = ["username"]
@@ -102,6 +104,7 @@ class TeamFilter(SyncFilterSet):
 
 
 class TeamViewSet(ServiceModelViewSet):
+    schema_tag = "people"
     serializer_class = TeamSerializer
     filterset_class = TeamFilter
     ordering = ["name"]
@@ -143,6 +146,8 @@ class QuotaFilter(SyncFilterSet):
 
 class QuotaViewSet(ServiceModelViewSet):
     """Revenue targets. Ops and the AM's manager write; AMs read their own."""
+
+    schema_tag = "people"
 
     serializer_class = QuotaSerializer
     filterset_class = QuotaFilter

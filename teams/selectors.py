@@ -39,3 +39,16 @@ def am_account_load(*, user_ids=None) -> dict[int, int]:
 
 def is_over_capacity(load: int) -> bool:
     return load > settings.AM_ACCOUNT_CAPACITY
+
+
+def ams_at_capacity(*, candidates: QuerySet[User]) -> list[User]:
+    """The AMs among `candidates` who carry the capacity or more (one more account would put
+    them above it), each with `active_account_count`; one query."""
+    return list(
+        User.objects.filter(pk__in=candidates.values("pk"))
+        .annotate(
+            active_account_count=Count("owned_accounts", filter=Q(owned_accounts__is_active=True))
+        )
+        .filter(active_account_count__gte=settings.AM_ACCOUNT_CAPACITY)
+        .order_by("first_name", "last_name", "username")
+    )

@@ -38,7 +38,18 @@ def ops(db):
 
 
 @pytest.fixture
-def account(am):
+def catalogues(db):
+    """The demo's sectors, industries, territories and products, as a fresh install has them
+    (the data migration seeds the same values)."""
+    from accounts.catalogues import KINDS, ensure_entries
+    from accounts.demo import catalogue_values
+
+    values = {**catalogue_values(), "territories": ["Lagos Corporate West", "Lagos Corporate East"]}
+    return {kind: ensure_entries(KINDS[kind].model, names) for kind, names in values.items()}
+
+
+@pytest.fixture
+def account(am, catalogues):
     return AccountFactory(owner=am, name="Zenith Example Bank")
 
 

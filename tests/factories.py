@@ -4,7 +4,18 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from accounts.models import Account, AccountTeamMember, Agreement, ProductDeployment, RevenueRecord
+from accounts.catalogues import normalise, slug_for
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    Agreement,
+    Industry,
+    Product,
+    ProductDeployment,
+    RevenueRecord,
+    Sector,
+    Territory,
+)
 from teams.models import Quota, Team, User
 
 PASSWORD = "correct-horse-battery"
@@ -54,7 +65,41 @@ class QuotaFactory(DjangoModelFactory):
     amount = Decimal("2000000.00")
 
 
-class AccountFactory(DjangoModelFactory):
+def catalogue_entry(model, name: str | None):
+    """The catalogue value named `name` (any case), created when missing; None for none."""
+    if name is None or isinstance(name, model):
+        return name
+    name = normalise(name)
+    if not name:
+        return None
+    entry = model.objects.filter(name__iexact=name).first()
+    if entry is None:
+        taken = set(model.objects.values_list("slug", flat=True))
+        entry = model.objects.create(name=name, slug=slug_for(name, taken))
+    return entry
+
+
+CATALOGUE_FIELDS = {
+    Account: {"sector": Sector, "industry": Industry, "territory": Territory},
+    ProductDeployment: {"product": Product},
+}
+
+
+class CatalogueNamesFactory(DjangoModelFactory):
+    """Catalogue fields may be given as names in tests: AccountFactory(sector="Public")."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        for name, model in CATALOGUE_FIELDS[cls._meta.model].items():
+            if name in kwargs:
+                kwargs[name] = catalogue_entry(model, kwargs[name])
+        return kwargs
+
+
+class AccountFactory(CatalogueNamesFactory):
     class Meta:
         model = Account
 
@@ -98,7 +143,7 @@ class RevenueRecordFactory(DjangoModelFactory):
     source = "manual"
 
 
-class ProductDeploymentFactory(DjangoModelFactory):
+class ProductDeploymentFactory(CatalogueNamesFactory):
     class Meta:
         model = ProductDeployment
 

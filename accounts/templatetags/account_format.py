@@ -32,6 +32,12 @@ def renewal_label(status) -> str:
         return str(status or "—").capitalize()
 
 
+@register.filter
+def any_without_login(members) -> bool:
+    """Whether any virtual-team member is a named person without a Keyplan login."""
+    return any(not member.user_id for member in members)
+
+
 SHORT_LABELS = {
     Agreement.RenewalStatus.ACTIVE: "Active",
     Agreement.RenewalStatus.UPCOMING: "Upcoming",

@@ -8,9 +8,11 @@ add/edit/delete views, list filters, CSV) comes from core.pages.
 - renewals.py: the agreements by renewal status (due first) and their CSV export;
 - detail.py: the account page;
 - edit.py: the account's create and edit forms;
+- catalogues.py: the sectors, industries, territories and products ops manage;
 - objects.py: agreements, deployments and the virtual team on the account page.
 """
 
+from .catalogues import catalogue_create, catalogue_edit, catalogue_list
 from .detail import account_detail
 from .edit import account_create, account_edit
 from .lists import account_export, account_list
@@ -36,6 +38,9 @@ __all__ = [
     "account_export",
     "account_list",
     "agreement_create",
+    "catalogue_create",
+    "catalogue_edit",
+    "catalogue_list",
     "agreement_delete",
     "agreement_edit",
     "deployment_create",

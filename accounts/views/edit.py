@@ -3,6 +3,7 @@
 import copy
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,19 +13,43 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.pages import save_form
+from teams.models import User
+from teams.selectors import am_account_load, ams_at_capacity, is_over_capacity
 
-from .. import selectors, services
-from ..access import ACCOUNT_RULE, can_change
+from .. import services
+from ..access import ACCOUNT_RULE, assignable_owners, can_change, can_reassign
 from ..forms import AccountForm
 from ..models import Account
 from .common import get_account
 
-DATALISTS = {"industry": "industries", "sector": "sectors", "territory": "territories"}
+
+def _capacity_warnings(request: HttpRequest, account: Account | None) -> list[User]:
+    """The owners this user may pick who are at capacity already (a warning, not a refusal):
+    an AM creating an account, themselves; a manager or ops, the AMs they may assign."""
+    user = request.user
+    if account is not None and not can_reassign(user, account):
+        return []
+    candidates = assignable_owners(user=user)
+    if account is not None:
+        candidates = candidates.exclude(pk=account.owner_id)
+    return ams_at_capacity(candidates=candidates)
+
+
+def _warn_if_over_capacity(request: HttpRequest, owner_id: int) -> None:
+    load = am_account_load(user_ids=[owner_id]).get(owner_id, 0)
+    if is_over_capacity(load):
+        owner = User.objects.get(pk=owner_id)
+        messages.warning(
+            request,
+            f"{owner} now carries {load} active accounts, above the capacity of "
+            f"{settings.AM_ACCOUNT_CAPACITY}.",
+        )
 
 
 def _form_page(request: HttpRequest, form: AccountForm, conflicts, **context: Any):
-    options = selectors.account_filter_options(user=request.user)
     status = getattr(form, "response_status", 200)
+    context["capacity_warnings"] = _capacity_warnings(request, context.get("account"))
+    context["capacity"] = settings.AM_ACCOUNT_CAPACITY
     return render(
         request,
         "accounts/account_form.html",
@@ -32,7 +57,6 @@ def _form_page(request: HttpRequest, form: AccountForm, conflicts, **context: An
             "nav": "accounts",
             "form": form,
             "conflicts": conflicts,
-            "datalists": {k: options[v] for k, v in DATALISTS.items()},
             **context,
         },
         status=status,
@@ -53,6 +77,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
         saved, conflicts = save_form(request, form, save)
         if saved:
             messages.success(request, f"Account “{created[0].name}” created.")
+            _warn_if_over_capacity(request, created[0].owner_id)
             return redirect("accounts:detail", pk=created[0].pk)
     else:
         form = AccountForm(instance=Account(), user=request.user)
@@ -89,6 +114,9 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
         saved, conflicts = save_form(request, form, save)
         if saved:
             messages.success(request, f"Account “{form.cleaned_data['name']}” saved.")
+            new_owner = form.cleaned_data.get("owner")
+            if new_owner is not None and new_owner.pk != account.owner_id:
+                _warn_if_over_capacity(request, new_owner.pk)
             return redirect("accounts:detail", pk=account.pk)
     else:
         form = AccountForm(instance=account, user=request.user)

@@ -20,6 +20,8 @@ class SchemaView(SpectacularAPIView):
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
+    template_name = "core/api_docs.html"  # Swagger UI with a bar leading back to the app
+
     def handle_exception(self, exc):
         if isinstance(exc, NotAuthenticated):
             return redirect_to_login(self.request.get_full_path())

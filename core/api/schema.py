@@ -22,6 +22,8 @@ import json
 import re
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+
 API_PREFIX = "/api/v1/"
 PATH_PARAMETER = re.compile(r"\{[^}/]+\}")
 # Query parameters of the list pagination (core.api.pagination): a page past the end or a
@@ -241,3 +243,13 @@ def served_schema() -> dict[str, Any]:
     generator = view.generator_class(urlconf=view.urlconf, patterns=view.patterns)
     document = generator.get_schema(request=None, public=view.serve_public)
     return json.loads(OpenApiJsonRenderer().render(document))
+
+
+class KeyplanAutoSchema(AutoSchema):
+    """Swagger groups operations by tag: a viewset's `schema_tag` ("people", "accounts", ...),
+    else the resource's path segment under /api/v1/ (SCHEMA_PATH_PREFIX), never one flat "v1".
+    The tags' order and descriptions are SPECTACULAR_SETTINGS["TAGS"]."""
+
+    def get_tags(self) -> list[str]:
+        tag = getattr(self.view, "schema_tag", None)
+        return [tag] if tag else super().get_tags()

@@ -137,3 +137,11 @@ def days_until(day, today) -> int | None:
     if day is None or today is None:
         return None
     return (day - today).days
+
+
+@register.filter(expects_localtime=True)
+def kp_date(value) -> str:
+    """A date as the whole product prints it (settings.KEYPLAN_DATE_FORMAT: 27 Nov 2026)."""
+    from core.forms import display_date
+
+    return display_date(value) or EMPTY

@@ -666,7 +666,7 @@ def test_stale_edit_with_a_tampered_snapshot_keeps_every_typed_value(client, am,
         ({"ltp": "-5"}, "ltp", "greater than or equal to 0"),
         ({"name": ""}, "name", "This field is required."),
         ({"segment": "giant"}, "segment", "Select a valid choice."),
-        ({"ltp": "abc"}, "ltp", "Enter a number."),
+        ({"ltp": "abc"}, "ltp", "Enter an amount such as 1,250,000"),
     ],
 )
 def test_edit_invalid_input_shows_field_errors_and_writes_nothing(
@@ -863,7 +863,7 @@ def test_agreement_stale_edit_keeps_input(client, am, account):
 def test_deployment_add_edit_delete_and_validation(client, am, account):
     client.force_login(am)
     url = reverse("accounts:deployment_create", args=[account.pk])
-    payload = {"product": "M365 E3", "licensed_seats": 100, "active_seats": 40}
+    payload = {"product": "Microsoft 365 E3", "licensed_seats": 100, "active_seats": 40}
     assert client.post(url, {**payload, "is_current_version": "on"}).status_code == 302
     deployment = ProductDeployment.objects.get(account=account)
     assert (deployment.adoption, deployment.is_current_version) == (Decimal("0.4"), True)

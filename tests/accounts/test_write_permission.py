@@ -523,7 +523,7 @@ def _agreement_deleted(w: World) -> bool:
 
 
 def _deployment_added(w: World) -> bool:
-    return w.account.deployments.filter(product="Power BI Pro").exists()
+    return w.account.deployments.filter(product__name="Power BI Pro").exists()
 
 
 def _deployment_edited(w: World) -> bool:

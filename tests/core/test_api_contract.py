@@ -335,7 +335,7 @@ def test_put_replaces_the_editable_fields(api_as, am, account):
         "ltp": "400000.00",
         "industry": "Banking",
         "sector": "Commercial",
-        "territory": "Lagos Island",
+        "territory": "lagos-corporate-east",  # a catalogue value, by slug
         "owner": "am",
         "is_active": True,
         "version": 1,
@@ -344,6 +344,7 @@ def test_put_replaces_the_editable_fields(api_as, am, account):
     assert response.status_code == 200, response.json()
     data = response.json()
     assert (data["segment"], data["below_ltp_threshold"], data["version"]) == ("emerging", True, 2)
+    assert data["territory"] == "Lagos Corporate East"  # answered by name
     response = api_as(am).put(f"/api/v1/accounts/{account.pk}/", {"name": "Only name"})
     assert response.status_code == 400
     assert "ltp" in response.json()

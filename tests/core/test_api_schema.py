@@ -202,3 +202,27 @@ def test_a_bare_validation_error_is_answered_as_an_object():
     response = exception_handler(ValidationError("Nope."), {"request": request})
     assert response.status_code == 400
     assert response.data == {"non_field_errors": ["Nope."]}
+
+
+def test_swagger_groups_operations_by_resource_tag_not_one_flat_v1(schema):
+    tags = {path: operation["tags"] for path, _, operation in _operations(schema)}
+    assert all(len(t) == 1 for t in tags.values())
+    assert "v1" not in {t[0] for t in tags.values()}
+    assert tags["/api/v1/users/"] == ["people"]
+    assert tags["/api/v1/quotas/{id}/"] == ["people"]
+    assert tags["/api/v1/teams/"] == ["people"]
+    assert tags["/api/v1/accounts/"] == ["accounts"]
+    assert tags["/api/v1/account-team-members/"] == ["accounts"]
+    assert tags["/api/v1/revenue/bulk/"] == ["revenue"]
+    assert tags["/api/v1/catalogues/products/"] == ["catalogues"]
+    declared = [tag["name"] for tag in schema["tags"]]
+    assert declared[:3] == ["people", "accounts", "agreements"]
+    assert {t[0] for t in tags.values()} <= set(declared)
+
+
+def test_the_docs_page_links_back_to_the_app_and_the_app_to_the_docs(client, am):
+    client.force_login(am)
+    docs = client.get("/api/docs/").content.decode()
+    assert 'href="/">&larr; Back to Keyplan</a>' in docs
+    home = client.get("/").content.decode()
+    assert 'href="/api/docs/" title="API docs (Swagger)"' in home

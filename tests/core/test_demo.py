@@ -32,6 +32,7 @@ def refuse(ctx: DemoContext) -> None:
 def test_the_registry_lists_every_part_in_order(settings):
     assert settings.KEYPLAN_DEMO_PARTS == [
         "teams.demo.seed_people",
+        "accounts.demo.seed_catalogues",
         "accounts.demo.seed_accounts",
         "accounts.demo.seed_account_teams",
         "accounts.demo.seed_agreements",

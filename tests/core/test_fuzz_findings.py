@@ -29,7 +29,12 @@ def test_empty_sort_names_are_ignored(api_as, am, account):
 def test_a_deployment_with_far_more_active_than_licensed_seats_is_not_a_500(api_as, am, account):
     client = api_as(am)
     client.raise_request_exception = False
-    body = {"account": account.pk, "product": "Suite", "licensed_seats": 1, "active_seats": 1000}
+    body = {
+        "account": account.pk,
+        "product": "Power BI Pro",
+        "licensed_seats": 1,
+        "active_seats": 1000,
+    }
     response = client.post("/api/v1/deployments/", body, format="json")
     assert response.status_code == 201
     assert response.json()["adoption"] == "1000.000000"  # adoption may exceed 1: shown as is

@@ -38,13 +38,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from core.api.schema import served_schema
+from opportunities.models import Stage
 from teams.models import User
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
     AgreementFactory,
     ManagerFactory,
+    OpportunityFactory,
     OpsFactory,
+    PartnerFactory,
     ProductDeploymentFactory,
     QuotaFactory,
     RevenueRecordFactory,
@@ -94,6 +97,9 @@ REFERENCES = {
     "username": "usernames",
     "external_id": "external_ids",
     "account_external_id": "external_ids",
+    "agreement": "agreements",
+    "partner": "partners",
+    "stage": "stage_slugs",
 }
 MONTHS = st.dates(datetime.date(2020, 1, 1), datetime.date(2030, 12, 1)).map(
     lambda day: day.replace(day=1).isoformat()
@@ -141,6 +147,18 @@ def flatmap_path_parameters(context, path_parameters):
 
 
 @schema.hook
+def map_path_parameters(context, path_parameters):
+    # PUT /opportunities/by-external-id/{source}/{external_id}/: now and then a stored key.
+    keys = BOOK.get("opportunity_keys")
+    if keys and isinstance(path_parameters, dict) and "source" in path_parameters:
+        index = len(str(path_parameters.get("external_id", ""))) % (len(keys) + 1)
+        if index < len(keys):
+            source, external_id = keys[index]
+            return {**path_parameters, "source": source, "external_id": external_id}
+    return path_parameters
+
+
+@schema.hook
 def flatmap_query(context, query):
     return _point_at_book(query)
 
@@ -156,13 +174,33 @@ def _revenue_record() -> st.SearchStrategy:
     return st.tuples(account, rest).map(lambda parts: {**parts[0], **parts[1]})
 
 
+def _opportunity_record() -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {
+            "source": st.sampled_from(["crm", "erp"]),
+            "external_id": st.sampled_from(["F1", "F2", "F3"]),
+            "account": st.sampled_from(BOOK["accounts"]),
+            "name": st.sampled_from(["Deal", "Renewal"]),
+            "stage": st.sampled_from(BOOK["stage_slugs"]),
+            "amount": MONEY,
+            "close_date": st.dates(datetime.date(2026, 1, 1), datetime.date(2028, 12, 31)).map(
+                datetime.date.isoformat
+            ),
+            "business_value": st.sampled_from(["", "ROI 3x"]),
+            "loss_reason": st.sampled_from(["", "Price"]),
+            "partners": st.lists(st.sampled_from(BOOK["partners"]), max_size=2),
+        }
+    )
+
+
 @schema.hook
 def flatmap_body(context, body):
     if not isinstance(body, dict):
         return st.just(body)
-    if _resource(context) == "revenue" and isinstance(body.get("records"), list):
+    bulk_of = {"revenue": _revenue_record, "opportunities": _opportunity_record}
+    if _resource(context) in bulk_of and isinstance(body.get("records"), list):
         # The bulk envelope: mostly well-formed records, so the upsert itself runs.
-        records = st.lists(_revenue_record(), min_size=1, max_size=5)
+        records = st.lists(bulk_of[_resource(context)](), min_size=1, max_size=5)
         return st.one_of(records.map(lambda rows: {**body, "records": rows}), st.just(body))
     if "version" in body:
         # A random version is almost always stale (409); also send none.
@@ -206,6 +244,12 @@ def book(db, in_process_requests, no_throttling):
         deployments.append(ProductDeploymentFactory(account=account))
         members.append(AccountTeamMemberFactory(account=account, user=stranger))
     quotas = [QuotaFactory(user=am), QuotaFactory(user=stranger)]
+    partners = PartnerFactory.create_batch(2)
+    opportunities = [
+        OpportunityFactory(account=account, source="crm", external_id=f"F{n}")
+        for n, account in enumerate(accounts)
+    ]
+    opportunities[0].partners.set(partners)
     BOOK.clear()
     BOOK.update(
         {
@@ -216,6 +260,11 @@ def book(db, in_process_requests, no_throttling):
             "deployments": [d.pk for d in deployments],
             "account-team-members": [m.pk for m in members],
             "quotas": [q.pk for q in quotas],
+            "partners": [p.pk for p in partners],
+            "opportunities": [o.pk for o in opportunities],
+            "opportunity_keys": [(o.source, o.external_id) for o in opportunities],
+            "stages": list(Stage.objects.values_list("pk", flat=True)),
+            "stage_slugs": list(Stage.objects.values_list("slug", flat=True)),
             "teams": [team.pk],
             "users": [u.pk for u in (am, ops, stranger, team.manager)],
             "usernames": [u.username for u in (am, ops, stranger, team.manager)],

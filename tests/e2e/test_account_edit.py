@@ -49,7 +49,7 @@ def test_am_edits_an_account_and_sees_the_change(page, live_server, ada):
     page.get_by_role("link", name="Edit account").click()
 
     page.get_by_label("Name").fill("Zenith Bank Group")
-    page.get_by_label("Long-term potential (LTP), USD").fill("2750000")
+    page.get_by_label("Long-term potential (LTP)").fill("2,750,000")  # separators accepted
     page.get_by_role("button", name="Save account").click()
 
     expect(page).to_have_url(f"{live_server.url}/accounts/{account.pk}/")

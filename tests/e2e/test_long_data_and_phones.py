@@ -111,6 +111,11 @@ def test_long_data_keeps_every_page_inside_the_window(page, live_server, long_ac
     in_viewport(page, link)
     assert link.get_attribute("title").startswith(long_account.name)
     assert link.evaluate("el => el.scrollWidth > el.clientWidth")  # truncated, not wrapped
+    # The product's link style in tables: medium weight, underlined only on hover.
+    style = "el => [getComputedStyle(el).fontWeight, getComputedStyle(el).textDecorationLine]"
+    assert link.evaluate(style) == ["500", "none"]
+    link.hover()
+    assert link.evaluate(style) == ["500", "underline"]
     days = page.locator("#account-results tbody tr").first.locator("td").last
     in_viewport(page, days)
     page.screenshot(path=SCREENSHOT.format(page="list", width=w), full_page=True)
@@ -130,6 +135,12 @@ def test_long_data_keeps_every_page_inside_the_window(page, live_server, long_ac
     in_viewport(page, page.get_by_role("button", name=f"Remove {member}"))
     in_viewport(page, page.get_by_role("link", name="Edit account"))
     page.screenshot(path=SCREENSHOT.format(page="account", width=w), full_page=True)
+    if width == "desktop":
+        # The navy sidebar stays in place, full height, however far the page scrolls.
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        assert page.evaluate("window.scrollY") > 500
+        box = page.locator(".kp-sidebar").bounding_box()
+        assert (box["y"], box["height"]) == (0, h)
 
     # Renewals: the due agreement's days to expiry and status are on screen.
     page.goto(f"{live_server.url}/accounts/renewals/")

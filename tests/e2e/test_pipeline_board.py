@@ -45,9 +45,18 @@ def test_am_drags_a_card_and_a_refused_move_snaps_back(page, live_server, ada, s
     no_value = OpportunityFactory(
         account=account, name="Teams rollout", stage=stages["qualify"], amount=Decimal("400000")
     )
+    # A card in a column beyond the window's right edge: the board scrolls inside its own
+    # box, and nothing on it (not even a visually-hidden label) widens the page.
+    OpportunityFactory(
+        account=account,
+        name="Security uplift",
+        stage=stages["negotiate"],
+        business_value="Halves audit findings.",
+    )
     sign_in(page, live_server, "ada")
     page.goto(f"{live_server.url}/opportunities/board/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pipeline board")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     expect(column(page, "qualify").locator("[data-total-count]")).to_have_text("2")
     mark_page(page)
 

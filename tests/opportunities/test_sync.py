@@ -419,3 +419,18 @@ def test_sync_until_stops_at_the_last_listed_row_while_pages_remain(api_as, am, 
     seen, sync_until = walk(client, {"updated_since": "2000-01-01T00:00:00Z", "page_size": 2})
     assert len(seen) == 3
     assert datetime.datetime.fromisoformat(sync_until) <= timezone.now()
+
+
+def test_put_honours_if_match(api_as, am, record):
+    client = api_as(am)
+    absent = client.put(put_url("crm", "M1"), record, HTTP_IF_MATCH="*")
+    assert absent.status_code == 412
+    assert not Opportunity.objects.exists()
+    created = client.put(put_url("crm", "M1"), record)
+    etag = created["ETag"]
+    stale = client.put(put_url("crm", "M1"), {"amount": "5.00"}, HTTP_IF_MATCH='"1-99"')
+    assert stale.status_code == 412
+    assert (
+        client.put(put_url("crm", "M1"), {"amount": "5.00"}, HTTP_IF_MATCH=etag).status_code == 200
+    )
+    assert Opportunity.objects.get().amount == Decimal("5.00")

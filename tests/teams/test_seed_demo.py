@@ -148,9 +148,9 @@ def test_demo_territory_is_exactly_the_data(no_demo_password, domain_defaults):
         first.parent,
         first.segment,
         first.ltp,
-        first.industry,
-        first.sector,
-        first.territory,
+        first.industry.name,
+        first.sector.name,
+        first.territory.name,
         first.owner.username,
         first.description,
     ) == (
@@ -166,7 +166,13 @@ def test_demo_territory_is_exactly_the_data(no_demo_password, domain_defaults):
         "accounts, covered together with the global account team.",
     )
     last = Account.objects.get(external_id="CRM-10060")
-    assert (last.name, last.owner.username, last.territory, last.sector, last.description) == (
+    assert (
+        last.name,
+        last.owner.username,
+        last.territory.name,
+        last.sector.name,
+        last.description,
+    ) == (
         "Epe Federal University of Agriculture",
         "kemi.balogun",
         "Lagos Corporate East",
@@ -186,7 +192,7 @@ def test_demo_territory_is_exactly_the_data(no_demo_password, domain_defaults):
         "CRM-10012": "CRM-10005",
         "CRM-10013": "CRM-10005",
     }
-    assert Counter(Account.objects.values_list("sector", flat=True)) == {
+    assert Counter(Account.objects.values_list("sector__name", flat=True)) == {
         "Commercial": 44,
         "Public": 8,
         "Academic": 8,
