@@ -375,6 +375,7 @@ KEYPLAN_DEMO_PARTS = [
     "accounts.demo.seed_deployments",
     "teams.demo.seed_quotas",
     "opportunities.demo.seed_opportunities",
+    "relationships.demo.seed_relationships",
     "accounts.demo.seed_revenue",
 ]
 
