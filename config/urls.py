@@ -35,6 +35,7 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", core_views.job_download, name="job_download"),
     path("favicon.ico", core_views.favicon),
     path("admin/", admin.site.urls),
+    path("relationships/survey/", include("relationships.survey_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # Swagger UI (anonymous browsers go to the sign-in page, see core.api.docs): its init

@@ -312,6 +312,7 @@ class SurveyResponse(VersionedModel):
 
     class Meta:
         ordering = ["-fiscal_year", "account", "id"]
+        verbose_name = "RM survey score"
         constraints = [
             models.UniqueConstraint(
                 fields=["stakeholder", "fiscal_year"],

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, ProtectedError, Subquery
 from django.utils import timezone
 
 from accounts.access import can_see_account, check_change
@@ -171,16 +171,17 @@ def stakeholder_delete(
     *, actor: User, instance: Stakeholder, expected_version: int | None = None
 ) -> None:
     """Delete a stakeholder: their reports move up to nobody (and sync clients learn of it);
-    one with survey scores is refused (the scores make the account's RM score)."""
+    one with survey scores is refused with ProtectedError (the scores make the account's RM
+    score; the API answers 409, the pages say why)."""
     check_change(actor, instance)
-    years = sorted(
-        set(instance.survey_responses.values_list("fiscal_year", flat=True)), reverse=True
-    )
-    if years:
-        raise ValidationError(
+    scores = list(instance.survey_responses.all())
+    if scores:
+        years = sorted({score.fiscal_year for score in scores}, reverse=True)
+        raise ProtectedError(
             HAS_SCORES_MESSAGE.format(
                 name=instance.name, years=", ".join(f"FY{year}" for year in years)
-            )
+            ),
+            set(scores),
         )
     Stakeholder.objects.filter(reports_to=instance).update(
         reports_to=None, updated_at=timezone.now()
@@ -339,3 +340,32 @@ def survey_delete(
 ) -> None:
     check_change(actor, instance)
     model_delete(instance=instance, expected_version=expected_version)
+
+
+@transaction.atomic
+def survey_set_score(
+    *, actor: User, stakeholder: Stakeholder, fiscal_year: int, score: int
+) -> SurveyResponse:
+    """The survey page's score entry and import: the stakeholder's score for the year,
+    created or replaced (the row is locked while it is replaced; two people creating it at
+    once meet the unique key: one wins, the other is told)."""
+    existing = (
+        SurveyResponse.objects.select_for_update()
+        .filter(stakeholder=stakeholder, fiscal_year=fiscal_year)
+        .first()
+    )
+    if existing is not None:
+        return survey_update(actor=actor, instance=existing, data={"score": score})
+    return survey_create(actor=actor, stakeholder=stakeholder, fiscal_year=fiscal_year, score=score)
+
+
+@transaction.atomic
+def survey_import(
+    *, actor: User, fiscal_year: int, rows: list[tuple[Stakeholder, int]]
+) -> list[SurveyResponse]:
+    """Scores read from an upload (relationships.survey.parse_scores), all or nothing: the
+    first refusal undoes every row before it."""
+    return [
+        survey_set_score(actor=actor, stakeholder=person, fiscal_year=fiscal_year, score=score)
+        for person, score in rows
+    ]

@@ -10,6 +10,7 @@ only offer the controls accounts.access allows."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.deletion import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -185,8 +186,8 @@ def stakeholder_delete(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_stakeholder(request, pk)
     try:
         services.stakeholder_delete(actor=request.user, instance=person)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except ProtectedError as exc:  # their survey scores count in the account's RM score
+        messages.error(request, str(exc.args[0]))
         return redirect(reverse("relationships:stakeholder_edit", args=[person.pk]))
     messages.success(request, f"{person.name} deleted.")
     return redirect(f"{map_url(person.account_id)}#map")

@@ -54,6 +54,11 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.relationships.factories import (
+    InteractionFactory,
+    StakeholderFactory,
+    SurveyResponseFactory,
+)
 
 CHECKS = [
     not_a_server_error,
@@ -91,6 +96,8 @@ REFERENCES = {
     "parent": "accounts",
     "renews": "agreements",
     "team": "teams",
+    "stakeholder": "stakeholders",
+    "reports_to": "stakeholders",
     "owner": "usernames",
     "user": "usernames",
     "manager": "usernames",
@@ -250,6 +257,9 @@ def book(db, in_process_requests, no_throttling):
         for n, account in enumerate(accounts)
     ]
     opportunities[0].partners.set(partners)
+    stakeholders = [StakeholderFactory(account=account) for account in accounts]
+    interactions = [InteractionFactory(account=s.account, logged_by=am) for s in stakeholders]
+    surveys = [SurveyResponseFactory(stakeholder=s) for s in stakeholders]
     BOOK.clear()
     BOOK.update(
         {
@@ -265,6 +275,9 @@ def book(db, in_process_requests, no_throttling):
             "opportunity_keys": [(o.source, o.external_id) for o in opportunities],
             "stages": list(Stage.objects.values_list("pk", flat=True)),
             "stage_slugs": list(Stage.objects.values_list("slug", flat=True)),
+            "stakeholders": [s.pk for s in stakeholders],
+            "interactions": [i.pk for i in interactions],
+            "surveys": [s.pk for s in surveys],
             "teams": [team.pk],
             "users": [u.pk for u in (am, ops, stranger, team.manager)],
             "usernames": [u.username for u in (am, ops, stranger, team.manager)],

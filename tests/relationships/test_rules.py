@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
 
 from relationships import selectors, services
 from relationships.models import (
@@ -242,9 +243,9 @@ def test_a_stakeholder_with_survey_scores_is_not_deleted(am, account):
     person = StakeholderFactory(account=account, name="Ada Obi")
     SurveyResponseFactory(stakeholder=person, fiscal_year=2026)
     SurveyResponseFactory(stakeholder=person, fiscal_year=2027)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ProtectedError) as refused:
         services.stakeholder_delete(actor=am, instance=person)
-    assert "Ada Obi has RM survey scores (FY2027, FY2026)" in refused.value.messages[0]
+    assert "Ada Obi has RM survey scores (FY2027, FY2026)" in refused.value.args[0]
     assert Stakeholder.objects.filter(pk=person.pk).exists()
 
 
