@@ -340,6 +340,7 @@ KEYPLAN_JOBS = {
 KEYPLAN_SEARCH_PROVIDERS = [
     "accounts.search.AccountSearch",
     "opportunities.search.OpportunitySearch",
+    "relationships.search.StakeholderSearch",
 ]
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
