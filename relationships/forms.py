@@ -11,7 +11,7 @@ from django.db.models import Q
 from core.forms import PersonChoiceField, VersionedModelForm, apply_bootstrap
 from teams.models import User
 
-from .models import ATTITUDE_CHOICES, INFLUENCE_CHOICES, STRENGTH_CHOICES, Stakeholder
+from .models import ATTITUDE_CHOICES, INFLUENCE_CHOICES, STRENGTH_CHOICES, Interaction, Stakeholder
 
 NOBODY = "— Nobody (top of the chart) —"
 
@@ -123,4 +123,29 @@ class ReparentForm(forms.Form):
         self.fields["person"].queryset = manager_choices(account)
         self.fields["reports_to"].queryset = manager_choices(account)
         self.fields["reports_to"].empty_label = NOBODY
+        apply_bootstrap(self)
+
+
+class InteractionForm(VersionedModelForm):
+    """Log an interaction on one account: its people are chosen among that account's."""
+
+    stakeholders = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        label="Stakeholders",
+        help_text="Who took part (Ctrl/Cmd-click for several).",
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ["date", "kind", "stakeholders", "summary", "business_value_discussed"]
+        labels = {"business_value_discussed": "Business value discussed"}
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = self.fields["stakeholders"]
+        people.queryset = manager_choices(self.instance.account)
+        people.label_from_instance = stakeholder_label
         apply_bootstrap(self)

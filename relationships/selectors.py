@@ -200,3 +200,14 @@ def map_stakeholders(*, user: User, account: Account) -> list[Stakeholder]:
         .select_related("internal_owner")
         .order_by("-level_rank", "name", "pk")
     )
+
+
+def account_timeline(*, account: Account, limit: int) -> list[Interaction]:
+    """An account's latest interactions, newest first, with their people and who logged
+    them: two queries whatever the count."""
+    return list(
+        Interaction.objects.filter(account=account)
+        .select_related("logged_by")
+        .prefetch_related("stakeholders")
+        .order_by("-date", "-pk")[:limit]
+    )

@@ -10,6 +10,9 @@ urlpatterns = [
     path(
         "accounts/<int:pk>/stakeholders/new/", views.stakeholder_create, name="stakeholder_create"
     ),
+    path(
+        "accounts/<int:pk>/interactions/new/", views.interaction_create, name="interaction_create"
+    ),
     path("stakeholders/<int:pk>/edit/", views.stakeholder_edit, name="stakeholder_edit"),
     path("stakeholders/<int:pk>/delete/", views.stakeholder_delete, name="stakeholder_delete"),
 ]

@@ -24,9 +24,12 @@ from core.forms import add_service_errors
 from core.pages import Home, object_form_view
 
 from . import selectors, services
-from .forms import ReparentForm, StakeholderForm
+from .forms import InteractionForm, ReparentForm, StakeholderForm
 from .map import build_map, stale_after_days
-from .models import STRENGTH_LADDER, Stakeholder
+from .models import STRENGTH_LADDER, Interaction, Stakeholder
+
+# The map page's timeline shows the latest this many interactions.
+TIMELINE_ROWS = 20
 
 
 def get_account(request: HttpRequest, pk: int) -> Account:
@@ -106,6 +109,8 @@ def map_context(request: HttpRequest, account: Account, reparent_form=None) -> d
         "reparent_form": reparent_form,
         "reparent_url": reverse("relationships:reparent", args=[account.pk]),
         "map_url": map_url(account),
+        "log_url": reverse("relationships:interaction_create", args=[account.pk]),
+        "can_log": can_change(request.user, Interaction(account=account, logged_by=request.user)),
     }
 
 
@@ -115,6 +120,7 @@ def relationship_map(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_account(request, pk)
     context = map_context(request, account)
     context["nav"] = "accounts"
+    context["timeline"] = selectors.account_timeline(account=account, limit=TIMELINE_ROWS)
     return render(request, "relationships/map.html", context)
 
 
@@ -191,3 +197,24 @@ def stakeholder_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(reverse("relationships:stakeholder_edit", args=[person.pk]))
     messages.success(request, f"{person.name} deleted.")
     return redirect(f"{map_url(person.account_id)}#map")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log an interaction on the account (date, kind, its people, summary, business value
+    discussed): a plain form that works without JavaScript, back to the map's timeline."""
+    account = get_account(request, pk)
+    instance = Interaction(account=account, logged_by=request.user, date=timezone.localdate())
+    require_change(request, instance)
+    home = map_home(account)
+    return object_form_view(
+        request,
+        home=Home(url=home.url, anchor="interactions", breadcrumbs=home.breadcrumbs, nav=home.nav),
+        instance=instance,
+        form_class=InteractionForm,
+        save=lambda _obj, data, _version: services.interaction_create(
+            actor=request.user, account=account, **data
+        ),
+        noun="interaction",
+    )
