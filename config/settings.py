@@ -323,6 +323,8 @@ AM_ACCOUNT_CAPACITY = env.int("AM_ACCOUNT_CAPACITY", default=12)
 # default is the Nigerian day-month order. The API always speaks ISO dates.
 KEYPLAN_DATE_FORMAT = env.str("KEYPLAN_DATE_FORMAT", default="j M Y")
 KEYPLAN_DATE_INPUT_FORMAT = env.str("KEYPLAN_DATE_INPUT_FORMAT", default="%d/%m/%Y")
+# The relationship map marks a stakeholder stale after this many days without an interaction.
+KEYPLAN_STAKEHOLDER_STALE_DAYS = env.int("KEYPLAN_STAKEHOLDER_STALE_DAYS", default=90)
 # The currency money inputs are labelled with (amounts are stored without one).
 KEYPLAN_CURRENCY = env.str("KEYPLAN_CURRENCY", default="USD")
 AGREEMENT_DUE_DAYS = env.int("AGREEMENT_DUE_DAYS", default=180)
@@ -341,6 +343,7 @@ KEYPLAN_JOBS = {
 KEYPLAN_SEARCH_PROVIDERS = [
     "accounts.search.AccountSearch",
     "opportunities.search.OpportunitySearch",
+    "relationships.search.StakeholderSearch",
 ]
 # API lists count their rows exactly up to this many; past it `count` is null (core/api/pagination).
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
@@ -357,6 +360,7 @@ IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=60)
 # one registry, in page order. Each is a function (request, account) -> AccountSection | None.
 KEYPLAN_ACCOUNT_SECTIONS = [
     "opportunities.sections.account_opportunities",
+    "relationships.sections.account_relationships",
 ]
 
 # The demo data (`manage.py seed_demo`): the one explicit registry of every app's demo part,
@@ -375,6 +379,7 @@ KEYPLAN_DEMO_PARTS = [
     "accounts.demo.seed_deployments",
     "teams.demo.seed_quotas",
     "opportunities.demo.seed_opportunities",
+    "relationships.demo.seed_relationships",
     "accounts.demo.seed_revenue",
 ]
 

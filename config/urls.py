@@ -12,6 +12,7 @@ urlpatterns = [
     path("", metrics_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("relationships/", include("relationships.urls")),
     path("people/", include("teams.urls")),
     # The catalogues accounts pick from live in the people area (ops' tools).
     path("people/catalogues/<str:kind>/", account_views.catalogue_list, name="catalogue"),

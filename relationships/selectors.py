@@ -174,3 +174,40 @@ def account_relationship_summary(*, account: Account) -> RelationshipSummary:
         interactions=counts["total"],
         business_value_interactions=counts["with_value"],
     )
+
+
+# --- the relationship map ---------------------------------------------------------------
+
+
+def stakeholder_get(*, user: User, pk: int) -> Stakeholder:
+    """One visible stakeholder, or Stakeholder.DoesNotExist (pages answer 404)."""
+    return (
+        Stakeholder.objects.visible_to(user).select_related("account", "internal_owner").get(pk=pk)
+    )
+
+
+def map_stakeholders(*, user: User, account: Account) -> list[Stakeholder]:
+    """An account's stakeholders for the map, in one query: top level first, then by name,
+    with `can_change` (may `user` edit this person?) and their internal owner loaded."""
+    return list(
+        Stakeholder.objects.filter(account=account)
+        .with_rank()
+        .annotate(
+            can_change=Exists(
+                Stakeholder.objects.filter(change_q(user, Stakeholder), pk=OuterRef("pk"))
+            )
+        )
+        .select_related("internal_owner")
+        .order_by("-level_rank", "name", "pk")
+    )
+
+
+def account_timeline(*, account: Account, limit: int) -> list[Interaction]:
+    """An account's latest interactions, newest first, with their people and who logged
+    them: two queries whatever the count."""
+    return list(
+        Interaction.objects.filter(account=account)
+        .select_related("logged_by")
+        .prefetch_related("stakeholders")
+        .order_by("-date", "-pk")[:limit]
+    )

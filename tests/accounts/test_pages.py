@@ -1004,8 +1004,9 @@ def test_detail_query_count(client, django_assert_num_queries, am, account):
     client.force_login(am)
     # session, user, account, owner load, agreements, revenue by FY, AR now and prior (one
     # query), downstream, team, deployments (no parent: no parent query); the opportunities
-    # section (settings.KEYPLAN_ACCOUNT_SECTIONS): its rows and its open totals
-    with django_assert_num_queries(12):
+    # section (settings.KEYPLAN_ACCOUNT_SECTIONS): its rows and its open totals; the
+    # relationships section: its people, coverage per level, the interactions' counts
+    with django_assert_num_queries(15):
         response = client.get(reverse("accounts:detail", args=[account.pk]))
     assert len(response.context["agreements"]) == 4
     assert len(response.context["team"]) == 4

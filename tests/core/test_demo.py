@@ -39,6 +39,7 @@ def test_the_registry_lists_every_part_in_order(settings):
         "accounts.demo.seed_deployments",
         "teams.demo.seed_quotas",
         "opportunities.demo.seed_opportunities",
+        "relationships.demo.seed_relationships",
         "accounts.demo.seed_revenue",
     ]
     assert [f"{part.__module__}.{part.__name__}" for part in demo_parts()] == (

@@ -105,8 +105,8 @@ def test_search_query_count_does_not_grow(client, am, django_assert_num_queries,
         AccountFactory(owner=am, name=f"Bank {i}")
     client.force_login(am)
     # session, user, the first rows (with their owners), and the count when there are more;
-    # the opportunities provider's first rows (none match)
-    with django_assert_num_queries(4 if n <= search.PAGE_LIMIT else 5):
+    # the opportunities and the stakeholders providers' first rows (none match)
+    with django_assert_num_queries(5 if n <= search.PAGE_LIMIT else 6):
         response = client.get(reverse("search"), {"q": "bank"})
     assert response.context["groups"][0].count == n
 
