@@ -45,6 +45,13 @@ PAGES = [
     ("catalogues", "/people/catalogues/products/", "ops"),
     ("account-new-over-capacity", "/accounts/new/", "chioma.okeke"),
     ("agreement-new", "/accounts/{am_account}/agreements/new/", "am"),
+    # The pipeline (issue 8): the table, the board and one deal, as the team's manager.
+    ("pipeline", "/opportunities/", "manager"),
+    ("pipeline-board", "/opportunities/board/", "manager"),
+    ("opportunity", "/opportunities/{am_opportunity}/", "am"),
+    # Relationships (issue 9): an account's map and the RM survey page.
+    ("relationship-map", "/relationships/accounts/{am_account}/map/", "am"),
+    ("rm-survey", "/relationships/survey/", "manager"),
 ]
 
 # (suffix, viewport, full_page)
@@ -91,10 +98,14 @@ def placeholders(env: dict) -> dict[str, str]:
     code = (
         "from django.db.models import Count; from accounts.models import Account; "
         "a = Account.objects.filter(owner__username='am').annotate(n=Count('agreements'))"
-        ".order_by('-n', 'name').first(); print(a.pk)"
+        ".order_by('-n', 'name').first(); print(a.pk); "
+        "from opportunities.models import Opportunity; "
+        "o = Opportunity.objects.filter(owner__username='am', is_deleted=False)"
+        ".annotate(n=Count('changes')).order_by('-n', 'name').first(); print(o.pk)"
     )
     out = manage(env, "shell", "-c", code, capture_output=True, text=True).stdout
-    return {"am_account": out.strip().splitlines()[-1]}
+    account, opportunity = out.strip().splitlines()[-2:]
+    return {"am_account": account, "am_opportunity": opportunity}
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
