@@ -36,6 +36,9 @@ FIXED_COUNTS = {
     "partners": 12,
     "opportunities": 380,
     "escalations": 9,
+    "stakeholders": 1006,
+    "interactions": 673,
+    "survey answers": 228,
 }
 
 
@@ -86,7 +89,7 @@ def test_seed_demo_command_builds_the_territory_once(no_demo_password, domain_de
     lines = run()
 
     revenue = 60 * months_of_revenue(timezone.localdate())
-    made = ", ".join(f"{n} {what}" for what, n in FIXED_COUNTS.items())
+    made = ", ".join(f"{n:,} {what}" for what, n in FIXED_COUNTS.items())
     summary = re.escape(f"{made}, {revenue:,} revenue records.")
     assert re.fullmatch(rf"Seeded the Lagos demo territory in \d+\.\ds: {summary}", lines[0])
     assert lines[1:] == LOGINS
