@@ -9,7 +9,7 @@ only offer the controls accounts.access allows."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models.deletion import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import ACCOUNT_RULE, can_change
+from accounts.access import can_change, check_change
 from accounts.models import Account
 from accounts.selectors import account_get
 from core.forms import add_service_errors
@@ -48,8 +48,7 @@ def get_stakeholder(request: HttpRequest, pk: int) -> Stakeholder:
 
 def require_change(request: HttpRequest, obj) -> None:
     """The service is the guard; a page still never offers a refused form: 403 page."""
-    if not can_change(request.user, obj):
-        raise PermissionDenied(ACCOUNT_RULE)
+    check_change(request.user, obj)
 
 
 def map_url(account: Account | int) -> str:

@@ -1,11 +1,10 @@
 """What the opportunity views share: loading a visible opportunity, where it lives, and the
 guard that a page never offers (nor accepts) a write the policy refuses."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from accounts.access import ACCOUNT_RULE, can_change
+from accounts.access import check_change
 from core.pages import Home
 
 from .. import selectors
@@ -23,8 +22,7 @@ def get_opportunity(request: HttpRequest, pk: int) -> Opportunity:
 
 def require_change(request: HttpRequest, obj) -> None:
     """The service is the guard; a page still never offers a refused form: 403 page."""
-    if not can_change(request.user, obj):
-        raise PermissionDenied(ACCOUNT_RULE)
+    check_change(request.user, obj)
 
 
 def opportunity_home(opportunity: Opportunity, anchor: str = "top") -> Home:
